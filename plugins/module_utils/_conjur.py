@@ -1,0 +1,551 @@
+# Copyright (c) 2025, hostfactory.enrollment contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+
+"""Conjur client: connection options (option > environment > conf file), authentication, v5 and v4 routes.
+
+Errors are raised as L(ConjurError) (a subclass of C(HttpError)) with one-line messages that name the likely cause
+and never contain a secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import urllib.parse
+
+from ansible.module_utils.basic import env_fallback
+
+from ._http import ApiError, HttpClient, HttpError, ResponseError, form_encode
+
+DEFAULT_CONFIG_FILE = '/etc/conjur.conf'
+DEFAULT_API_VERSION = 5
+
+ENV = {
+    'appliance_url': 'CONJUR_APPLIANCE_URL',
+    'account': 'CONJUR_ACCOUNT',
+    'login': 'CONJUR_AUTHN_LOGIN',
+    'api_key': 'CONJUR_AUTHN_API_KEY',
+    'authn_token_file': 'CONJUR_AUTHN_TOKEN_FILE',
+    'ca_path': 'CONJUR_CERT_FILE',
+    'ca_content': 'CONJUR_CERT_CONTENT',
+    'api_version': 'CONJUR_VERSION',
+    'config_file': 'CONJUR_CONFIG_FILE',
+}
+
+# conf file key -> option name
+CONF_KEYS = {
+    'appliance_url': 'appliance_url',
+    'account': 'account',
+    'cert_file': 'ca_path',
+    'version': 'api_version',
+}
+
+CONJUR_MUTUALLY_EXCLUSIVE = [('ca_path', 'ca_content')]
+
+FORM = 'application/x-www-form-urlencoded'
+
+
+def _env(option):
+    return (env_fallback, [ENV[option]])
+
+
+def conjur_argument_spec(login_required=False):
+    """Return a fresh dict with the Conjur connection options.
+
+    With C(login_required=True) the login options (login, api_key, authn_token_file) are included as well, and
+    L(ConjurConnection.from_params) then requires credentials (login + api_key, or authn_token_file). Modules that
+    authenticate otherwise (with a host factory token) leave them out. The doc fragments mirror this:
+    C(hostfactory.enrollment.conjur) and C(hostfactory.enrollment.conjur.login).
+    """
+    spec = dict(
+        appliance_url=dict(type='str', fallback=_env('appliance_url')),
+        account=dict(type='str', fallback=_env('account')),
+        ca_path=dict(type='path', fallback=_env('ca_path')),
+        ca_content=dict(type='str', fallback=_env('ca_content')),
+        validate_certs=dict(type='bool', default=True),
+        timeout=dict(type='int', default=30),
+        retries=dict(type='int', default=3),
+        api_version=dict(type='int', choices=[4, 5], fallback=_env('api_version')),
+        config_file=dict(type='path', no_log=False, default=DEFAULT_CONFIG_FILE, fallback=_env('config_file')),
+    )
+    if login_required:
+        spec.update(
+            login=dict(type='str', fallback=_env('login')),
+            api_key=dict(type='str', no_log=True, fallback=_env('api_key')),
+            authn_token_file=dict(type='path', no_log=False, fallback=_env('authn_token_file')),
+        )
+    return spec
+
+
+class ConjurError(HttpError):
+    """A Conjur operation failed; C(message) is one line naming the likely cause."""
+
+    def __init__(self, message, status=None, url=None, body=None, attempts=None):
+        super().__init__(message, status=status, url=url, body=body, attempts=attempts)
+
+
+class ConjurConfigError(ConjurError):
+    """The connection settings are missing or invalid (no request was made)."""
+
+
+def _missing(option, config_file=None):
+    hint = "option %s or environment variable %s" % (option, ENV[option])
+    conf_key = {v: k for k, v in CONF_KEYS.items()}.get(option)
+    if conf_key and config_file:
+        hint += " or '%s' in %s" % (conf_key, config_file)
+    return ConjurConfigError('missing Conjur connection setting %s (set %s)' % (option, hint))
+
+
+def parse_conf(text):
+    """Parse the flat C(key: value) YAML of /etc/conjur.conf without PyYAML. Nested or list values are skipped."""
+    values = {}
+    for raw in text.splitlines():
+        if not raw.strip() or raw[0] in ' \t-#' or raw.startswith('---') or raw.startswith('...'):
+            continue
+        key, sep, value = raw.partition(':')
+        if not sep or not key.strip():
+            continue
+        value = value.strip()
+        if value[:1] in ('"', "'"):
+            end = value.find(value[0], 1)
+            value = value[1:end] if end > 0 else value[1:]
+        else:
+            value = value.split(' #', 1)[0].strip()
+            if value in ('', '~', 'null', 'Null', 'NULL', '[]', '{}'):
+                value = None
+        values[key.strip()] = value
+    return values
+
+
+def read_conf(path):
+    """Read a Conjur conf file; an absent file yields {}. Unreadable files raise L(ConjurConfigError)."""
+    if not path or not os.path.exists(path):
+        return {}
+    try:
+        with open(path, 'r', encoding='utf-8') as handle:
+            return parse_conf(handle.read())
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConjurConfigError("config_file '%s' cannot be read: %s" % (path, getattr(exc, 'strerror', None) or exc))
+
+
+def normalize_appliance_url(url, warn=None):
+    """Validate the scheme and strip trailing slashes (the netrc machine must be byte-identical)."""
+    url = url.strip()
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in ('http', 'https') or not parts.netloc:
+        raise ConjurConfigError("appliance_url must be an https:// URL such as https://conjur.example.com, got '%s'"
+                                % url)
+    if parts.query or parts.fragment:
+        raise ConjurConfigError("appliance_url must not have a query string or fragment, got '%s'"
+                                % urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, '', '')))
+    if parts.scheme.lower() == 'http' and warn:
+        warn('appliance_url %s uses http://: API keys and tokens travel unencrypted; use https://' % url.rstrip('/'))
+    return url.rstrip('/')
+
+
+def split_host_factory_id(host_factory, account):
+    """Return (account, identifier) from C(id), C(host_factory:id) or C(account:host_factory:id)."""
+    value = (host_factory or '').strip()
+    parts = value.split(':', 2)
+    if len(parts) == 3 and parts[1] == 'host_factory':
+        hf_account, identifier = parts[0], parts[2]
+    elif len(parts) >= 2 and parts[0] == 'host_factory':
+        hf_account, identifier = account, value[len('host_factory:'):]
+    else:
+        hf_account, identifier = account, value
+    if not identifier or not hf_account:
+        raise ConjurConfigError("host_factory '%s' is not a valid host factory id (expected ID, host_factory:ID or "
+                                "ACCOUNT:host_factory:ID)" % host_factory)
+    return hf_account, identifier
+
+
+class ConjurConnection:
+    """Resolved connection settings."""
+
+    def __init__(self, appliance_url, account, login=None, api_key=None, authn_token_file=None, ca_path=None,
+                 ca_content=None, validate_certs=True, timeout=30, retries=3, api_version=DEFAULT_API_VERSION,
+                 config_file=None):
+        self.appliance_url = appliance_url
+        self.account = account
+        self.login = login
+        self.api_key = api_key
+        self.authn_token_file = authn_token_file
+        self.ca_path = ca_path
+        self.ca_content = ca_content
+        self.validate_certs = validate_certs
+        self.timeout = timeout
+        self.retries = retries
+        self.api_version = api_version
+        self.config_file = config_file
+
+    @classmethod
+    def from_params(cls, params, warn=None):
+        """Resolve settings: explicit option (or its environment variable, via the argspec) > conf file > default.
+
+        Credentials are required when the login options are part of C(params) (C(conjur_argument_spec(True))).
+        """
+        config_file = params.get('config_file')
+        conf_cache = []
+
+        def conf(option):
+            if not conf_cache:
+                conf_cache.append(read_conf(config_file))
+            for key, name in CONF_KEYS.items():
+                if name == option and conf_cache[0].get(key) is not None:
+                    return conf_cache[0][key]
+            return None
+
+        appliance_url = params.get('appliance_url') or conf('appliance_url')
+        if not appliance_url:
+            raise _missing('appliance_url', config_file)
+        appliance_url = normalize_appliance_url(appliance_url, warn)
+
+        account = params.get('account') or conf('account')
+        if not account:
+            raise _missing('account', config_file)
+        if '/' in account or ':' in account:
+            raise ConjurConfigError("account '%s' must not contain '/' or ':'" % account)
+
+        ca_path, ca_content = params.get('ca_path'), params.get('ca_content')
+        if not ca_path and not ca_content:
+            ca_path = conf('ca_path')
+
+        api_version = params.get('api_version')
+        if api_version is None:
+            api_version = conf('api_version')
+        if api_version is None:
+            api_version = DEFAULT_API_VERSION
+        try:
+            api_version = int(api_version)
+        except (TypeError, ValueError):
+            api_version = None
+        if api_version not in (4, 5):
+            raise ConjurConfigError("api_version must be 4 or 5 (check %s and 'version' in %s)"
+                                    % (ENV['api_version'], config_file))
+
+        timeout = params.get('timeout', 30)
+        retries = params.get('retries', 3)
+        if timeout is None or timeout < 1:
+            raise ConjurConfigError('timeout must be at least 1 second, got %s' % timeout)
+        if retries is None or retries < 0:
+            raise ConjurConfigError('retries must be 0 or more, got %s' % retries)
+
+        login, api_key, token_file = params.get('login'), params.get('api_key'), params.get('authn_token_file')
+        if 'api_key' in params and not token_file:
+            if not login and not api_key:
+                raise ConjurConfigError('missing Conjur credentials: set login and api_key (environment variables %s '
+                                        'and %s) or authn_token_file (%s)'
+                                        % (ENV['login'], ENV['api_key'], ENV['authn_token_file']))
+            if not login:
+                raise _missing('login')
+            if not api_key:
+                raise _missing('api_key')
+
+        return cls(appliance_url, account, login=login, api_key=api_key, authn_token_file=token_file,
+                   ca_path=ca_path, ca_content=ca_content, validate_certs=params.get('validate_certs', True),
+                   timeout=timeout, retries=retries, api_version=api_version, config_file=config_file)
+
+    @property
+    def netrc_machine(self):
+        return self.appliance_url + '/authn'
+
+    def split_host_factory_id(self, host_factory):
+        return split_host_factory_id(host_factory, self.account)
+
+    def full_host_factory_id(self, host_factory):
+        return '%s:host_factory:%s' % self.split_host_factory_id(host_factory)
+
+    def http_client(self, **overrides):
+        kwargs = dict(validate_certs=self.validate_certs, ca_path=self.ca_path, ca_content=self.ca_content,
+                      timeout=self.timeout, retries=self.retries, secrets=[self.api_key])
+        kwargs.update(overrides)
+        return HttpClient(**kwargs)
+
+
+def _quote(value):
+    return urllib.parse.quote(str(value), safe='')
+
+
+def describe_error(err, operation, login=None, host_factory=None, account=None, host_id=None):
+    """Map an C(HttpError) from C(operation) to a L(ConjurError) whose one-line message names the likely cause.
+
+    C(operation) is one of C(authenticate), C(create_tokens), C(revoke_token), C(get_host_factory),
+    C(create_host), C(check_api_key).
+    """
+    if isinstance(err, ConjurError):
+        return err
+    doing = {
+        'authenticate': 'cannot authenticate to Conjur',
+        'create_tokens': 'cannot create host factory tokens',
+        'revoke_token': 'cannot revoke the host factory token',
+        'get_host_factory': 'cannot read host factory',
+        'create_host': 'cannot create host',
+        'check_api_key': 'cannot check the API key',
+    }.get(operation, 'Conjur request failed')
+    status = err.status
+    cause = None
+    if isinstance(err, ApiError):
+        server = err.server_message()
+        if status >= 500 or status == 429:
+            cause = 'server error %s after %s attempts' % (status, err.attempts or 1)
+            if server:
+                cause += ' (%s)' % server
+        elif status == 401 and operation in ('authenticate', 'check_api_key'):
+            cause = "authentication failed for login '%s' (wrong api_key or unknown login)" % login
+        elif status == 401 and operation == 'create_host':
+            cause = ("the host factory token is invalid, expired or revoked, or this machine's address is outside "
+                     "the token's CIDR restriction")
+        elif status == 401:
+            cause = "the access token was rejected (%s)" % (server or 'expired or invalid')
+        elif status == 403 and operation == 'create_tokens':
+            cause = "login '%s' has no execute privilege on host factory '%s'" % (login, host_factory)
+        elif status == 403 and operation == 'revoke_token':
+            cause = "login '%s' has no update privilege on the token's host factory" % login
+        elif status == 403 and operation == 'create_host':
+            cause = "host '%s' already exists and is not owned by this host factory" % host_id
+        elif status == 404 and host_factory:
+            cause = "host factory '%s' not found in account '%s' (or not visible to login '%s')" % (
+                host_factory, account, login)
+        elif status in (400, 422) and server:
+            cause = 'the server rejected the request: %s' % server
+        else:
+            cause = 'unexpected answer from %s%s' % (err.url, ': %s' % server if server else '')
+        if status < 500 and status != 429:
+            cause += ' (HTTP %s)' % status
+    else:
+        cause = str(err)
+    return ConjurError('%s: %s' % (doing, cause), status=status, url=err.url, body=err.body, attempts=err.attempts)
+
+
+class ConjurClient:
+    """Conjur API calls for host factories, over one L(HttpClient)."""
+
+    def __init__(self, connection, http=None):
+        self.connection = connection
+        self.http = http or connection.http_client()
+        self._token = None
+        self._token_from_file = None
+        self.authentications = 0
+
+    # -- URLs -----------------------------------------------------------------------------------------------------
+    @property
+    def v4(self):
+        return self.connection.api_version == 4
+
+    def _url(self, *segments, **query):
+        url = self.connection.appliance_url + '/' + '/'.join(segments)
+        if query:
+            url += '?' + urllib.parse.urlencode(query)
+        return url
+
+    def authn_url(self, login):
+        if self.v4:
+            return self._url('authn', 'users', _quote(login), 'authenticate')
+        return self._url('authn', _quote(self.connection.account), _quote(login), 'authenticate')
+
+    # -- authentication -------------------------------------------------------------------------------------------
+    def _post_api_key(self, login, api_key):
+        self.http.add_secret(api_key)
+        return self.http.request('POST', self.authn_url(login), data=api_key.encode('utf-8'),
+                                 headers={'Content-Type': 'text/plain', 'Accept-Encoding': 'base64'})
+
+    def _token_header(self, response):
+        raw = response.body.strip()
+        if raw.startswith(b'{'):
+            encoded = base64.b64encode(raw).decode('ascii')
+            self.http.add_secret(raw.decode('utf-8', errors='replace'))
+        else:
+            encoded = raw.decode('ascii', errors='replace')
+            try:
+                self.http.add_secret(base64.b64decode(encoded).decode('utf-8', errors='replace'))
+            except ValueError:
+                pass
+        if not encoded:
+            raise ConjurError('cannot authenticate to Conjur: the server returned an empty access token',
+                              status=response.status, url=response.url)
+        self.http.add_secret(encoded)
+        return encoded
+
+    def _read_token_file(self):
+        path = self.connection.authn_token_file
+        try:
+            with open(path, 'rb') as handle:
+                raw = handle.read().strip()
+        except OSError as exc:
+            raise ConjurConfigError("authn_token_file '%s' cannot be read: %s" % (path, exc.strerror or exc))
+        if not raw:
+            raise ConjurConfigError("authn_token_file '%s' is empty" % path)
+        if raw.startswith(b'{'):
+            self.http.add_secret(raw.decode('utf-8', errors='replace'))
+            encoded = base64.b64encode(raw).decode('ascii')
+        else:
+            encoded = raw.decode('ascii', errors='replace')
+        self.http.add_secret(encoded)
+        return encoded
+
+    def authenticate(self, force=False):
+        """Return the base64 access token, authenticating at most once per run unless C(force)."""
+        if self._token is not None and not force:
+            return self._token
+        conn = self.connection
+        if conn.authn_token_file and not (force and conn.api_key):
+            token = self._read_token_file()
+            if force and token == self._token_from_file:
+                raise ConjurError("the access token in authn_token_file '%s' was rejected by the server (expired or "
+                                  "invalid); refresh the file or use login and api_key" % conn.authn_token_file,
+                                  status=401)
+            self._token_from_file = token
+        else:
+            if not conn.login or not conn.api_key:
+                raise ConjurConfigError('missing Conjur credentials: set login and api_key (environment variables %s '
+                                        'and %s) or authn_token_file (%s)'
+                                        % (ENV['login'], ENV['api_key'], ENV['authn_token_file']))
+            try:
+                response = self._post_api_key(conn.login, conn.api_key)
+            except HttpError as exc:
+                raise describe_error(exc, 'authenticate', login=conn.login)
+            self.authentications += 1
+            token = self._token_header(response)
+        self._token = token
+        return token
+
+    def _protected(self, method, url, operation, data=None, expected=(200,), **context):
+        """Send a request with the access token; on a 401 re-authenticate once and resend."""
+        context.setdefault('login', self.connection.login)
+        context.setdefault('account', self.connection.account)
+        headers = {'Accept': 'application/json'}
+        if data is not None:
+            headers['Content-Type'] = FORM
+        for attempt in (1, 2):
+            headers['Authorization'] = 'Token token="%s"' % self.authenticate(force=attempt == 2)
+            try:
+                return self.http.request(method, url, data=data, headers=headers, expected=expected)
+            except ApiError as exc:
+                if exc.status == 401 and attempt == 1:
+                    continue
+                raise describe_error(exc, operation, **context)
+            except HttpError as exc:
+                raise describe_error(exc, operation, **context)
+        raise AssertionError('unreachable')  # pragma: no cover
+
+    # -- host factory tokens ---------------------------------------------------------------------------------------
+    def create_tokens(self, host_factory, expiration, count=1, cidr=None):
+        """Mint C(count) tokens; return a list of C({token, expiration, cidr}) dicts."""
+        account, identifier = self.connection.split_host_factory_id(host_factory)
+        full_id = '%s:host_factory:%s' % (account, identifier)
+        fields = []
+        if self.v4:
+            url = self._url('host_factories', _quote(identifier), 'tokens')
+        else:
+            if not expiration:
+                raise ConjurConfigError('an expiration is required to create host factory tokens with API v5')
+            url = self._url('host_factory_tokens')
+            fields.append(('host_factory', full_id))
+        if expiration:
+            fields.append(('expiration', expiration))
+        fields.append(('count', int(count)))
+        fields.extend(('cidr[]', entry) for entry in (cidr or ()))
+        response = self._protected('POST', url, 'create_tokens', data=form_encode(fields), expected=(200, 201),
+                                   host_factory=full_id, account=account)
+        return self._tokens(response.json(), response)
+
+    def _tokens(self, data, response=None):
+        if isinstance(data, dict):
+            data = [data]
+        if not isinstance(data, list):
+            raise ResponseError('unexpected token list in the response from %s' % (response.url if response else 'Conjur'),
+                                status=response.status if response else None)
+        tokens = []
+        for item in data:
+            if not isinstance(item, dict) or not item.get('token'):
+                raise ResponseError('a token is missing in the response from %s'
+                                    % (response.url if response else 'Conjur'))
+            self.http.add_secret(item['token'])
+            tokens.append({'token': item['token'], 'expiration': item.get('expiration'),
+                           'cidr': list(item.get('cidr') or [])})
+        return tokens
+
+    def revoke_token(self, token):
+        """Revoke one token; return False when the server no longer knows it (404)."""
+        self.http.add_secret(token)
+        if self.v4:
+            url = self._url('host_factories', 'tokens', _quote(token))
+        else:
+            url = self._url('host_factory_tokens', _quote(token))
+        try:
+            self._protected('DELETE', url, 'revoke_token', expected=(200, 204))
+        except ConjurError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
+
+    def get_host_factory(self, host_factory):
+        """Return the host factory resource with a normalised C(tokens) list and its full C(id)."""
+        account, identifier = self.connection.split_host_factory_id(host_factory)
+        full_id = '%s:host_factory:%s' % (account, identifier)
+        if self.v4:
+            url = self._url('host_factories', _quote(identifier))
+        else:
+            url = self._url('resources', _quote(account), 'host_factory', _quote(identifier))
+        response = self._protected('GET', url, 'get_host_factory', host_factory=full_id, account=account)
+        data = response.json()
+        if not isinstance(data, dict):
+            raise ResponseError('unexpected host factory document in the response from %s' % response.url,
+                                status=response.status, url=response.url)
+        result = dict(data)
+        result['id'] = full_id
+        result['tokens'] = self._tokens(data.get('tokens') or [], response)
+        return result
+
+    # -- hosts ----------------------------------------------------------------------------------------------------
+    def create_host(self, hf_token, host_id, annotations=None):
+        """Create (or rotate) a host with a host factory token; return the host document including C(api_key)."""
+        self.http.add_secret(hf_token)
+        fields = [('id', host_id)]
+        fields.extend(('annotations[%s]' % key, value) for key, value in sorted((annotations or {}).items()))
+        url = self._url('host_factories', 'hosts', id=host_id) if self.v4 else self._url('host_factories', 'hosts')
+        headers = {'Authorization': 'Token token="%s"' % hf_token, 'Content-Type': FORM, 'Accept': 'application/json'}
+        try:
+            response = self.http.request('POST', url, data=form_encode(fields), headers=headers, expected=(200, 201))
+        except HttpError as exc:
+            raise describe_error(exc, 'create_host', host_id=host_id, account=self.connection.account)
+        data = response.json()
+        if not isinstance(data, dict) or not data.get('api_key'):
+            raise ResponseError('the response from %s has no api_key' % response.url, status=response.status,
+                                url=response.url)
+        self.http.add_secret(data['api_key'])
+        if self.v4:
+            data = self._v4_host(data, host_id)
+        return data
+
+    def _v4_host(self, data, host_id):
+        annotations = data.get('annotations') or []
+        if isinstance(annotations, dict):
+            annotations = [{'name': k, 'value': v} for k, v in sorted(annotations.items())]
+        return {
+            'id': data.get('roleid') or data.get('resource_identifier') or '%s:host:%s' % (self.connection.account,
+                                                                                           host_id),
+            'created_at': data.get('created_at'),
+            'owner': data.get('ownerid') or data.get('owner'),
+            'permissions': data.get('permissions') or [],
+            'annotations': annotations,
+            'api_key': data['api_key'],
+        }
+
+    def check_api_key(self, login, api_key):
+        """Return True when C(login) authenticates with C(api_key), False on 401; raise on other failures."""
+        try:
+            response = self._post_api_key(login, api_key)
+        except ApiError as exc:
+            if exc.status == 401:
+                return False
+            raise describe_error(exc, 'check_api_key', login=login)
+        except HttpError as exc:
+            raise describe_error(exc, 'check_api_key', login=login)
+        self._token_header(response)  # only to register the access token for redaction
+        return True

@@ -1,0 +1,343 @@
+# Copyright (c) 2025, hostfactory.enrollment contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+
+"""One HTTP path for the collection: request, retry with backoff and jitter, typed errors, secret redaction.
+
+Shared by the Conjur and the Rackspace clients. Built on ``ansible.module_utils.urls.Request``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http.client
+import json
+import random
+import socket
+import ssl
+import time
+import urllib.error
+import urllib.parse
+
+from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
+from ansible.module_utils.urls import Request
+
+BODY_LIMIT = 300
+REDACTED = '********'
+RETRY_STATUSES = frozenset((429,))
+
+
+def _one_line(text):
+    return ' '.join(str(text).split())
+
+
+def strip_query(url):
+    """Return C(url) without its query string and fragment (they may carry secrets)."""
+    parts = urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, '', ''))
+
+
+class HttpError(Exception):
+    """Base of every error raised by the HTTP layer (and by the service clients built on it).
+
+    C(str(err)) is the one-line C(message). C(url) never has a query string, C(body) is at most
+    ~300 characters of server text; both are redacted of every registered secret.
+    """
+
+    def __init__(self, message, status=None, url=None, body=None, attempts=None):
+        self.message = _one_line(message)
+        self.status = status
+        self.url = url
+        self.body = body
+        self.attempts = attempts
+        super().__init__(self.message)
+
+    def __str__(self):
+        return self.message
+
+
+class ConnectionFailure(HttpError):
+    """No HTTP status: DNS, connection refused or reset, timeout, TLS errors."""
+
+    def __init__(self, message, url=None, attempts=None, retriable=True):
+        super().__init__(message, status=None, url=url, attempts=attempts)
+        self.retriable = retriable
+
+
+class ApiError(HttpError):
+    """The server answered with a status that was not expected (4xx, 5xx, or an unexpected 2xx/3xx)."""
+
+    def __init__(self, message, status, url=None, body=None, attempts=None, headers=None):
+        super().__init__(message, status=status, url=url, body=body, attempts=attempts)
+        self.headers = headers or {}
+
+    def server_message(self):
+        """The C(error.message) of a Conjur-style JSON error body, or the body text, or None."""
+        if not self.body:
+            return None
+        try:
+            data = json.loads(self.body)
+        except ValueError:
+            return self.body
+        if isinstance(data, dict):
+            error = data.get('error')
+            if isinstance(error, dict) and error.get('message'):
+                return str(error['message'])
+            if isinstance(error, str):
+                return error
+            if data.get('message'):
+                return str(data['message'])
+        return self.body
+
+
+class ResponseError(HttpError):
+    """The server answered but the response could not be used: truncated body, malformed JSON."""
+
+    def __init__(self, message, status=None, url=None, body=None, attempts=None, retriable=False):
+        super().__init__(message, status=status, url=url, body=body, attempts=attempts)
+        self.retriable = retriable
+
+
+class Response:
+    """A fully read HTTP response."""
+
+    def __init__(self, status, headers, body, url=None, redact=None):
+        self.status = status
+        self.headers = dict(headers or {})
+        self._lower_headers = {str(k).lower(): v for k, v in self.headers.items()}
+        self.body = body or b''
+        self.url = url
+        self._redact = redact or (lambda text: text)
+
+    def header(self, name, default=None):
+        """Case-insensitive header lookup."""
+        return self._lower_headers.get(name.lower(), default)
+
+    @property
+    def text(self):
+        return self.body.decode('utf-8', errors='replace')
+
+    def json(self):
+        try:
+            return json.loads(self.text)
+        except ValueError as exc:
+            excerpt = self._redact(self.text)[:BODY_LIMIT]
+            raise ResponseError(
+                'malformed JSON in the response from %s (HTTP %s): %s' % (self.url, self.status, exc),
+                status=self.status, url=self.url, body=excerpt)
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date), or None."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def _tls_message(reason):
+    text = str(getattr(reason, 'verify_message', '') or reason)
+    if isinstance(reason, ssl.SSLCertVerificationError) or 'CERTIFICATE_VERIFY_FAILED' in str(reason):
+        return 'certificate verify failed (%s); check ca_path/ca_content/validate_certs' % text
+    return 'TLS error (%s); check ca_path/ca_content/validate_certs' % text
+
+
+class HttpClient:
+    """Sends requests with retries; raises L(HttpError) subclasses; redacts registered secrets from errors."""
+
+    def __init__(self, validate_certs=True, ca_path=None, ca_content=None, timeout=30, retries=3,
+                 backoff=0.5, max_backoff=8.0, secrets=None, user_agent='hostfactory.enrollment',
+                 sleep=time.sleep, rng=None):
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self.ca_content = ca_content
+        self.timeout = timeout
+        self.retries = max(0, int(retries or 0))
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.user_agent = user_agent
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.attempts_total = 0
+        self.delays = []
+        self._secrets = set()
+        self._context = None
+        for secret in secrets or ():
+            self.add_secret(secret)
+
+    # -- secrets -------------------------------------------------------------------------------------------------
+    def add_secret(self, value):
+        """Register a value that must never appear in error text (also its percent-encoded form)."""
+        if value is None:
+            return
+        value = str(value)
+        if len(value) < 4:
+            return
+        self._secrets.add(value)
+        self._secrets.add(urllib.parse.quote(value, safe=''))
+        self._secrets.add(urllib.parse.quote_plus(value, safe=''))
+
+    def redact(self, text):
+        if text is None:
+            return None
+        text = str(text)
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def _safe_url(self, url):
+        return self.redact(strip_query(url))
+
+    # -- TLS ------------------------------------------------------------------------------------------------------
+    def _ssl_context(self, url):
+        if self._context is None:
+            try:
+                if not self.validate_certs:
+                    context = ssl.create_default_context()
+                    context.check_hostname = False
+                    context.verify_mode = ssl.CERT_NONE
+                elif self.ca_content:
+                    context = ssl.create_default_context(cadata=self.ca_content)
+                elif self.ca_path:
+                    context = ssl.create_default_context(cafile=self.ca_path)
+                else:
+                    context = ssl.create_default_context()
+            except (ssl.SSLError, ValueError) as exc:
+                which = 'ca_content' if self.ca_content else 'ca_path'
+                raise ConnectionFailure('%s does not hold a usable PEM CA certificate (%s)' % (which, exc),
+                                        url=self._safe_url(url), retriable=False)
+            except OSError as exc:
+                raise ConnectionFailure("ca_path '%s' cannot be read: %s" % (self.ca_path, exc.strerror or exc),
+                                        url=self._safe_url(url), retriable=False)
+            self._context = context
+        return self._context
+
+    # -- one attempt ------------------------------------------------------------------------------------------------
+    def _attempt(self, method, url, data, headers):
+        safe_url = self._safe_url(url)
+        what = '%s %s' % (method, safe_url)
+        request = Request(use_proxy=True, follow_redirects='none', validate_certs=self.validate_certs,
+                          http_agent=self.user_agent)
+        try:
+            handle = request.open(method, url, data=data, headers=headers, timeout=self.timeout,
+                                  context=self._ssl_context(url), decompress=False, use_netrc=False,
+                                  force_basic_auth=False)
+        except urllib.error.HTTPError as exc:
+            try:
+                body = exc.read() or b''
+            except (OSError, http.client.HTTPException):
+                body = b''
+            return Response(exc.code, dict(exc.headers or {}), body, url=safe_url, redact=self.redact)
+        except urllib.error.URLError as exc:
+            reason = exc.reason
+            if isinstance(reason, ssl.SSLError):
+                raise ConnectionFailure('%s failed: %s' % (what, _tls_message(reason)), url=safe_url, retriable=False)
+            raise ConnectionFailure('%s failed: %s' % (what, self.redact(_reason(reason))), url=safe_url)
+        except ssl.SSLError as exc:
+            raise ConnectionFailure('%s failed: %s' % (what, _tls_message(exc)), url=safe_url, retriable=False)
+        except UrlsConnectionError as exc:
+            raise ConnectionFailure('%s failed: %s' % (what, self.redact(exc)), url=safe_url)
+        except (socket.timeout, TimeoutError):
+            raise ConnectionFailure('%s failed: timed out after %ss' % (what, self.timeout), url=safe_url)
+        except (OSError, http.client.HTTPException) as exc:
+            raise ConnectionFailure('%s failed: %s' % (what, self.redact(_reason(exc))), url=safe_url)
+        except ValueError as exc:
+            raise ConnectionFailure('%s failed: invalid URL (%s)' % (what, self.redact(exc)), url=safe_url, retriable=False)
+        try:
+            body = handle.read()
+        except http.client.IncompleteRead as exc:
+            raise ResponseError('%s: truncated response body (%d bytes read, %s more expected)'
+                                % (what, len(exc.partial), exc.expected),
+                                status=handle.status, url=safe_url, retriable=True)
+        except (socket.timeout, TimeoutError):
+            raise ConnectionFailure('%s failed: timed out reading the response after %ss' % (what, self.timeout), url=safe_url)
+        except (OSError, http.client.HTTPException) as exc:
+            raise ConnectionFailure('%s failed while reading the response: %s' % (what, self.redact(_reason(exc))), url=safe_url)
+        finally:
+            handle.close()
+        return Response(handle.status, dict(handle.headers or {}), body, url=safe_url, redact=self.redact)
+
+    # -- retry policy -----------------------------------------------------------------------------------------------
+    def _delay(self, retry_index, retry_after=None):
+        if retry_after is not None:
+            return min(self.max_backoff, retry_after)
+        cap = min(self.max_backoff, self.backoff * (2 ** retry_index))
+        return self.rng.uniform(0, cap)
+
+    @staticmethod
+    def is_retriable_status(status):
+        return status >= 500 or status in RETRY_STATUSES
+
+    def _api_error(self, method, response, attempts):
+        body = self.redact(response.text)[:BODY_LIMIT]
+        reason = http.client.responses.get(response.status, '')
+        message = 'HTTP %s%s from %s %s' % (response.status, ' ' + reason if reason else '', method, response.url)
+        if attempts > 1:
+            message += ' after %d attempts' % attempts
+        if body.strip():
+            message += ': %s' % body
+        return ApiError(message, response.status, url=response.url, body=body, attempts=attempts,
+                        headers=response.headers)
+
+    def request(self, method, url, data=None, headers=None, expected=(200,), retry=True):
+        """Send one logical request; return a L(Response) whose status is in C(expected) or raise L(HttpError)."""
+        method = method.upper()
+        max_attempts = (self.retries + 1) if retry else 1
+        attempt = 0
+        while True:
+            attempt += 1
+            self.attempts_total += 1
+            retry_after = None
+            try:
+                response = self._attempt(method, url, data, dict(headers or {}))
+            except (ConnectionFailure, ResponseError) as exc:
+                exc.attempts = attempt
+                if not exc.retriable or attempt >= max_attempts:
+                    if attempt > 1:
+                        exc.message = '%s (after %d attempts)' % (exc.message, attempt)
+                        exc.args = (exc.message,)
+                    raise
+            else:
+                if response.status in expected:
+                    return response
+                error = self._api_error(method, response, attempt)
+                if not self.is_retriable_status(response.status) or attempt >= max_attempts:
+                    raise error
+                if response.status == 429:
+                    retry_after = parse_retry_after(response.header('Retry-After'))
+            delay = self._delay(attempt - 1, retry_after)
+            self.delays.append(delay)
+            self.sleep(delay)
+
+
+def _reason(exc):
+    """A short text for a low-level network exception."""
+    if isinstance(exc, socket.gaierror):
+        return 'name resolution failed (%s)' % (exc.strerror or exc)
+    if isinstance(exc, ConnectionRefusedError):
+        return 'connection refused'
+    if isinstance(exc, (socket.timeout, TimeoutError)):
+        return 'timed out'
+    if isinstance(exc, http.client.RemoteDisconnected):
+        return 'the server closed the connection without a response'
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or exc.__class__.__name__
+
+
+def form_encode(fields):
+    """URL-encode a list of (name, value) pairs (or a dict) as an application/x-www-form-urlencoded body."""
+    items = fields.items() if isinstance(fields, dict) else fields
+    return urllib.parse.urlencode([(k, '' if v is None else str(v)) for k, v in items])
