@@ -1,0 +1,97 @@
+# Copyright (c) 2025, hostfactory.enrollment contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Connection options, mirrored by conjur_argument_spec() in plugins/module_utils/_conjur.py.
+    DOCUMENTATION = r"""
+options:
+  appliance_url:
+    description:
+      - URL of the Conjur appliance, for example V(https://conjur.example.com). For O(api_version=4) it
+        conventionally ends in V(/api).
+      - A trailing slash is removed, so that the netrc machine of the identity file is exactly C(<appliance_url>/authn).
+      - V(http://) URLs are accepted with a warning; other schemes are rejected.
+      - If not set, the environment variable E(CONJUR_APPLIANCE_URL) is used, then C(appliance_url) in O(config_file).
+      - One of these sources is required.
+    type: str
+  account:
+    description:
+      - Conjur organization account, for example V(myorg).
+      - If not set, the environment variable E(CONJUR_ACCOUNT) is used, then C(account) in O(config_file).
+      - One of these sources is required.
+    type: str
+  ca_path:
+    description:
+      - Path of a PEM file with the CA certificate(s) used to verify the server certificate.
+      - If neither O(ca_path) nor O(ca_content) is set, the environment variable E(CONJUR_CERT_FILE) is used, then
+        C(cert_file) in O(config_file), and otherwise the system trust store.
+      - Mutually exclusive with O(ca_content).
+    type: path
+  ca_content:
+    description:
+      - PEM text of the CA certificate(s) used to verify the server certificate, instead of a file.
+      - If not set, the environment variable E(CONJUR_CERT_CONTENT) is used.
+      - Mutually exclusive with O(ca_path).
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify the server's TLS certificate. Only set to V(false) on a test system.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Timeout in seconds of each HTTP request.
+    type: int
+    default: 30
+  retries:
+    description:
+      - How many times a request is retried after a network error, a truncated response, HTTP 429 or a 5xx status,
+        with exponential backoff and jitter. Other 4xx statuses are never retried.
+      - V(0) disables retries.
+    type: int
+    default: 3
+  api_version:
+    description:
+      - Major version of the Conjur API. V(5) is Conjur Open Source, Secrets Manager and Enterprise 5+; V(4) is the
+        legacy Conjur 4 API.
+      - If not set, the environment variable E(CONJUR_VERSION) is used, then C(version) in O(config_file), and
+        otherwise V(5).
+    type: int
+    choices: [4, 5]
+  config_file:
+    description:
+      - Conjur configuration file (YAML) with the keys C(appliance_url), C(account), C(cert_file) and C(version).
+      - It is read only when it exists and only for settings not given as options or environment variables.
+      - If not set, the environment variable E(CONJUR_CONFIG_FILE) is used.
+    type: path
+    default: /etc/conjur.conf
+"""
+
+    # Credentials to authenticate to Conjur (conjur_argument_spec(login_required=True)).
+    LOGIN = r"""
+options:
+  login:
+    description:
+      - Login to authenticate with, for example V(admin) or V(host/ansible/controller).
+      - If not set, the environment variable E(CONJUR_AUTHN_LOGIN) is used.
+      - Required with O(api_key).
+    type: str
+  api_key:
+    description:
+      - API key of O(login).
+      - If not set, the environment variable E(CONJUR_AUTHN_API_KEY) is used.
+      - Either O(login) and O(api_key), or O(authn_token_file), is required.
+    type: str
+  authn_token_file:
+    description:
+      - Path of a file holding a Conjur access token (the raw JSON token, as written by Conjur authenticators), used
+        instead of O(login) and O(api_key).
+      - If the server rejects the token (for example because it expired) and O(login) and O(api_key) are also set,
+        the module authenticates with those once and goes on.
+      - If not set, the environment variable E(CONJUR_AUTHN_TOKEN_FILE) is used.
+    type: path
+"""
