@@ -14,7 +14,9 @@ and never contain a secret.
 from __future__ import annotations
 
 import base64
+import json
 import os
+import re
 import urllib.parse
 
 from ansible.module_utils.basic import env_fallback
@@ -100,6 +102,19 @@ def _missing(option, config_file=None):
     return ConjurConfigError('missing Conjur connection setting %s (set %s)' % (option, hint))
 
 
+def _double_quoted(value):
+    """The string of a YAML double-quoted scalar (JSON escapes), up to its closing quote."""
+    escaped = False
+    for index, char in enumerate(value[1:], 1):
+        if char == '"' and not escaped:
+            try:
+                return json.loads(value[:index + 1])
+            except ValueError:
+                return value[1:index]
+        escaped = char == '\\' and not escaped
+    return value[1:]
+
+
 def parse_conf(text):
     """Parse the flat C(key: value) YAML of /etc/conjur.conf without PyYAML. Nested or list values are skipped."""
     values = {}
@@ -110,9 +125,10 @@ def parse_conf(text):
         if not sep or not key.strip():
             continue
         value = value.strip()
-        if value[:1] in ('"', "'"):
-            end = value.find(value[0], 1)
-            value = value[1:end] if end > 0 else value[1:]
+        if value[:1] == '"':
+            value = _double_quoted(value)
+        elif value[:1] == "'":
+            value = re.match(r"'((?:[^']|'')*)", value).group(1).replace("''", "'")
         else:
             value = value.split(' #', 1)[0].strip()
             if value in ('', '~', 'null', 'Null', 'NULL', '[]', '{}'):
