@@ -1,0 +1,551 @@
+# Copyright (c) 2025, hostfactory.enrollment contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Tests for _conjur: settings resolution, routes, authentication, error mapping.
+
+The HTTP layer is the real HttpClient with its single network attempt (_attempt) replaced by a scripted fake.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.parse
+
+import pytest
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur import (
+    CONJUR_MUTUALLY_EXCLUSIVE,
+    ConjurClient,
+    ConjurConfigError,
+    ConjurConnection,
+    ConjurError,
+    conjur_argument_spec,
+    describe_error,
+    normalize_appliance_url,
+    parse_conf,
+    read_conf,
+)
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._http import (
+    ApiError,
+    ConnectionFailure,
+    HttpClient,
+    Response,
+    strip_query,
+)
+
+API_KEY = '1tq3kbm2y1nfkq3z0hxaed5s0wq2ke8v3gq2wjyz6ar1rvqv2mwhgt'
+TOKEN_JSON = b'{"protected":"eyJhbGciOiJjb25qdXIub3JnL3Nsb3NpbG8vdjIifQ==","payload":"eyJzdWIiOiJhZG1pbiJ9","signature":"c2ln"}'
+TOKEN_B64 = base64.b64encode(TOKEN_JSON).decode()
+HF_TOKEN = '1bcarsc2bqvsxt6cnd74xem8yf15gtma71vp23y315n0z201c1jza7'
+ALL_ENV = ('CONJUR_APPLIANCE_URL', 'CONJUR_ACCOUNT', 'CONJUR_AUTHN_LOGIN', 'CONJUR_AUTHN_API_KEY',
+           'CONJUR_AUTHN_TOKEN_FILE', 'CONJUR_CERT_FILE', 'CONJUR_CERT_CONTENT', 'CONJUR_VERSION', 'CONJUR_CONFIG_FILE')
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ALL_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+def resolve(args, login_required=True, warn=None):
+    """Validate C(args) with the real argument spec (env fallbacks, defaults), then resolve the connection."""
+    validator = ArgumentSpecValidator(conjur_argument_spec(login_required), mutually_exclusive=CONJUR_MUTUALLY_EXCLUSIVE)
+    result = validator.validate(dict(args))
+    assert not result.error_messages, result.error_messages
+    return ConjurConnection.from_params(result.validated_parameters, warn=warn)
+
+
+BASE = {'appliance_url': 'https://conjur.example.com', 'account': 'myorg', 'login': 'admin', 'api_key': API_KEY,
+        'config_file': '/nonexistent/conjur.conf'}
+
+
+class FakeServer:
+    """Replaces HttpClient._attempt: answers by (method, path) from a script; records every attempt."""
+
+    def __init__(self, http):
+        self.http = http
+        self.calls = []
+        self.routes = {}
+        http._attempt = self
+
+    def on(self, method, path, *steps):
+        self.routes[(method, path)] = list(steps)
+
+    def __call__(self, method, url, data, headers):
+        parts = urllib.parse.urlsplit(url)
+        self.calls.append({'method': method, 'url': url, 'path': parts.path, 'query': parts.query,
+                           'data': data, 'headers': dict(headers)})
+        steps = self.routes.get((method, parts.path))
+        if not steps:
+            step = (404, '')
+        elif len(steps) > 1:
+            step = steps.pop(0)
+        else:
+            step = steps[0]
+        status, body = step[0], step[1]
+        headers = step[2] if len(step) > 2 else {}
+        if not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode()
+        return Response(status, headers, body, url=self.http.redact(strip_query(url)), redact=self.http.redact)
+
+    def form(self, index):
+        return urllib.parse.parse_qsl(self.calls[index]['data'], keep_blank_values=True)
+
+    def paths(self):
+        return ['%s %s' % (c['method'], c['path']) for c in self.calls]
+
+
+def make_client(args=None, **http_kwargs):
+    connection = resolve(dict(BASE, **(args or {})))
+    http = connection.http_client(sleep=lambda delay: None, **http_kwargs)
+    server = FakeServer(http)
+    return ConjurClient(connection, http=http), server
+
+
+AUTHN_OK = (200, TOKEN_B64, {'Content-Encoding': 'base64'})
+
+
+# -- argument spec --------------------------------------------------------------------------------------------------
+
+def test_argument_spec_is_fresh_and_login_options_are_optional():
+    first = conjur_argument_spec()
+    first['appliance_url']['type'] = 'changed'
+    assert conjur_argument_spec()['appliance_url']['type'] == 'str'
+    assert 'login' not in conjur_argument_spec()
+    spec = conjur_argument_spec(login_required=True)
+    assert spec['api_key']['no_log'] is True
+    assert spec['authn_token_file']['no_log'] is False
+    assert spec['config_file']['no_log'] is False
+    assert spec['api_version']['choices'] == [4, 5]
+    assert CONJUR_MUTUALLY_EXCLUSIVE == [('ca_path', 'ca_content')]
+
+
+# -- settings resolution ------------------------------------------------------------------------------------------
+
+def test_explicit_option_beats_environment_which_beats_conf_file(monkeypatch, tmp_path):
+    conf = tmp_path / 'conjur.conf'
+    conf.write_text('account: from-conf\nappliance_url: https://conf.example.com/\ncert_file: /etc/conf.pem\n'
+                    'version: 4\n')
+    monkeypatch.setenv('CONJUR_CONFIG_FILE', str(conf))
+    monkeypatch.setenv('CONJUR_APPLIANCE_URL', 'https://env.example.com')
+    monkeypatch.setenv('CONJUR_AUTHN_LOGIN', 'host/from-env')
+    monkeypatch.setenv('CONJUR_AUTHN_API_KEY', API_KEY)
+
+    conn = resolve({'account': 'explicit'})
+    assert conn.appliance_url == 'https://env.example.com'
+    assert conn.account == 'explicit'
+    assert conn.login == 'host/from-env'
+    assert conn.api_key == API_KEY
+    assert conn.ca_path == '/etc/conf.pem'
+    assert conn.api_version == 4
+
+    conn = resolve({'appliance_url': 'https://explicit.example.com', 'api_version': 5})
+    assert conn.appliance_url == 'https://explicit.example.com'
+    assert conn.account == 'from-conf'
+    assert conn.api_version == 5
+
+    monkeypatch.delenv('CONJUR_APPLIANCE_URL')
+    conn = resolve({})
+    assert conn.appliance_url == 'https://conf.example.com'  # trailing slash stripped
+
+
+def test_conf_cert_file_is_not_used_when_ca_content_is_given(tmp_path):
+    conf = tmp_path / 'conjur.conf'
+    conf.write_text('cert_file: /etc/conf.pem\n')
+    conn = resolve(dict(BASE, config_file=str(conf), ca_content='PEM'))
+    assert conn.ca_path is None and conn.ca_content == 'PEM'
+
+
+def test_env_for_version_cert_and_token_file(monkeypatch):
+    monkeypatch.setenv('CONJUR_VERSION', '4')
+    monkeypatch.setenv('CONJUR_CERT_CONTENT', 'PEM')
+    monkeypatch.setenv('CONJUR_AUTHN_TOKEN_FILE', '/run/conjur/access-token')
+    conn = resolve({'appliance_url': 'https://c/api', 'account': 'a', 'config_file': '/nonexistent'})
+    assert (conn.api_version, conn.ca_content, conn.authn_token_file) == (4, 'PEM', '/run/conjur/access-token')
+
+
+def test_defaults_without_conf_file():
+    conn = resolve(BASE)
+    assert conn.api_version == 5
+    assert conn.validate_certs is True
+    assert (conn.timeout, conn.retries) == (30, 3)
+    assert conn.netrc_machine == 'https://conjur.example.com/authn'
+
+
+@pytest.mark.parametrize('missing, env', [('appliance_url', 'CONJUR_APPLIANCE_URL'), ('account', 'CONJUR_ACCOUNT')])
+def test_missing_setting_names_option_and_env(missing, env):
+    args = dict(BASE)
+    del args[missing]
+    with pytest.raises(ConjurConfigError) as info:
+        resolve(args)
+    assert missing in str(info.value) and env in str(info.value)
+
+
+def test_missing_credentials():
+    args = {k: v for k, v in BASE.items() if k not in ('login', 'api_key')}
+    with pytest.raises(ConjurConfigError) as info:
+        resolve(args)
+    assert 'CONJUR_AUTHN_LOGIN' in str(info.value) and 'authn_token_file' in str(info.value)
+    with pytest.raises(ConjurConfigError) as info:
+        resolve(dict(args, api_key=API_KEY))
+    assert 'login' in str(info.value) and API_KEY not in str(info.value)
+    assert resolve(dict(args, authn_token_file='/tmp/token')).authn_token_file == '/tmp/token'
+    assert resolve(args, login_required=False).login is None
+
+
+def test_appliance_url_schemes():
+    warnings = []
+    assert normalize_appliance_url('http://conjur:8080//', warnings.append) == 'http://conjur:8080'
+    assert len(warnings) == 1 and 'http://' in warnings[0]
+    assert normalize_appliance_url('https://conjur/api/') == 'https://conjur/api'
+    for bad in ('ftp://conjur', 'conjur.example.com', 'https://', 'https://c/?x=1'):
+        with pytest.raises(ConjurConfigError):
+            normalize_appliance_url(bad)
+
+
+def test_invalid_account_and_timeouts():
+    with pytest.raises(ConjurConfigError):
+        resolve(dict(BASE, account='my/org'))
+    with pytest.raises(ConjurConfigError, match='timeout'):
+        resolve(dict(BASE, timeout=0))
+    with pytest.raises(ConjurConfigError, match='retries'):
+        resolve(dict(BASE, retries=-1))
+
+
+def test_invalid_version_in_conf(tmp_path):
+    conf = tmp_path / 'c.conf'
+    conf.write_text('version: three\n')
+    with pytest.raises(ConjurConfigError, match='api_version must be 4 or 5'):
+        resolve(dict(BASE, config_file=str(conf)))
+
+
+def test_parse_conf_flat_yaml():
+    text = ('---\n# comment\naccount: "myorg"\nappliance_url: https://c.example.com # trailing comment\n'
+            "cert_file: '/etc/it''s.pem'\nnetrc_path: /etc/conjur.identity\nplugins: []\nnested:\n  - x\nversion: 4\n")
+    assert parse_conf(text) == {'account': 'myorg', 'appliance_url': 'https://c.example.com',
+                                'cert_file': "/etc/it's.pem", 'netrc_path': '/etc/conjur.identity',
+                                'plugins': None, 'nested': None, 'version': '4'}
+
+
+def test_read_conf_absent_and_unreadable(tmp_path):
+    assert read_conf(str(tmp_path / 'absent.conf')) == {}
+    with pytest.raises(ConjurConfigError, match='cannot be read'):
+        read_conf(str(tmp_path))  # a directory
+
+
+@pytest.mark.parametrize('given, expected', [
+    ('provisioning/hosts', 'myorg:host_factory:provisioning/hosts'),
+    ('host_factory:provisioning/hosts', 'myorg:host_factory:provisioning/hosts'),
+    ('myorg:host_factory:provisioning/hosts', 'myorg:host_factory:provisioning/hosts'),
+    ('other:host_factory:a', 'other:host_factory:a'),
+])
+def test_full_host_factory_id(given, expected):
+    assert resolve(BASE).full_host_factory_id(given) == expected
+
+
+@pytest.mark.parametrize('bad', ['', 'host_factory:', 'myorg:host_factory:'])
+def test_invalid_host_factory_id(bad):
+    with pytest.raises(ConjurConfigError):
+        resolve(BASE).full_host_factory_id(bad)
+
+
+def test_http_client_registers_api_key_as_secret():
+    http = resolve(BASE).http_client()
+    assert isinstance(http, HttpClient)
+    assert http.redact('key=' + API_KEY) == 'key=********'
+
+
+# -- authentication -------------------------------------------------------------------------------------------------
+
+def test_v5_authenticate_percent_encodes_login_and_sends_raw_key():
+    client, server = make_client({'login': 'host/app 1'})
+    server.on('POST', '/authn/myorg/host%2Fapp%201/authenticate', AUTHN_OK)
+    assert client.authenticate() == TOKEN_B64
+    call = server.calls[0]
+    assert call['data'] == API_KEY.encode()
+    assert call['headers']['Accept-Encoding'] == 'base64'
+    assert call['headers']['Content-Type'] == 'text/plain'
+    assert client.authenticate() == TOKEN_B64
+    assert len(server.calls) == 1  # cached for the run
+
+
+def test_json_access_token_is_base64_encoded():
+    client, server = make_client()
+    server.on('POST', '/authn/myorg/admin/authenticate', (200, TOKEN_JSON))
+    assert client.authenticate() == TOKEN_B64
+    assert client.http.redact(TOKEN_B64) == '********'
+
+
+def test_v4_authenticate_route():
+    client, server = make_client({'appliance_url': 'https://conjur4/api', 'api_version': 4, 'login': 'host/a'})
+    server.on('POST', '/api/authn/users/host%2Fa/authenticate', (200, TOKEN_JSON))
+    client.authenticate()
+    assert server.paths() == ['POST /api/authn/users/host%2Fa/authenticate']
+
+
+def test_authentication_failure_message_and_no_retry():
+    client, server = make_client({'login': 'ghost'})
+    server.on('POST', '/authn/myorg/ghost/authenticate', (401, ''))
+    with pytest.raises(ConjurError) as info:
+        client.authenticate()
+    assert str(info.value) == ("cannot authenticate to Conjur: authentication failed for login 'ghost' "
+                               "(wrong api_key or unknown login) (HTTP 401)")
+    assert info.value.status == 401
+    assert len(server.calls) == 1
+
+
+def test_token_file_raw_json_is_encoded_and_used(tmp_path):
+    token_file = tmp_path / 'access-token'
+    token_file.write_bytes(TOKEN_JSON + b'\n')
+    client, server = make_client({'login': None, 'api_key': None, 'authn_token_file': str(token_file)})
+    server.on('POST', '/host_factory_tokens', (200, [{'expiration': 'e', 'cidr': [], 'token': HF_TOKEN}]))
+    client.create_tokens('hf', '2050-01-01T00:00:00Z')
+    assert server.paths() == ['POST /host_factory_tokens']
+    assert server.calls[0]['headers']['Authorization'] == 'Token token="%s"' % TOKEN_B64
+
+
+def test_expired_token_file_gives_clear_error(tmp_path):
+    token_file = tmp_path / 'access-token'
+    token_file.write_bytes(TOKEN_JSON)
+    client, server = make_client({'login': None, 'api_key': None, 'authn_token_file': str(token_file)})
+    server.on('POST', '/host_factory_tokens', (401, 'Unauthorized: Invalid token'))
+    with pytest.raises(ConjurError) as info:
+        client.create_tokens('hf', '2050-01-01T00:00:00Z')
+    assert "access token in authn_token_file '%s' was rejected" % token_file in str(info.value)
+    assert len(server.calls) == 1
+
+
+def test_unreadable_token_file(tmp_path):
+    client, server = make_client({'login': None, 'api_key': None, 'authn_token_file': str(tmp_path / 'none')})
+    with pytest.raises(ConjurConfigError, match='cannot be read'):
+        client.authenticate()
+    assert server.calls == []
+
+
+def test_reauthenticates_once_on_401_from_protected_endpoint():
+    client, server = make_client()
+    server.on('POST', '/authn/myorg/admin/authenticate', AUTHN_OK)
+    server.on('GET', '/resources/myorg/host_factory/hf', (401, 'Unauthorized: Invalid token'), (200, {'tokens': []}))
+    client.authenticate()
+    assert client.get_host_factory('hf')['tokens'] == []
+    assert server.paths() == ['POST /authn/myorg/admin/authenticate', 'GET /resources/myorg/host_factory/hf',
+                              'POST /authn/myorg/admin/authenticate', 'GET /resources/myorg/host_factory/hf']
+    assert client.authentications == 2
+
+
+def test_second_401_is_reported():
+    client, server = make_client()
+    server.on('POST', '/authn/myorg/admin/authenticate', AUTHN_OK)
+    server.on('GET', '/resources/myorg/host_factory/hf', (401, 'Unauthorized: Invalid token'))
+    with pytest.raises(ConjurError) as info:
+        client.get_host_factory('hf')
+    assert 'access token was rejected (Unauthorized: Invalid token)' in str(info.value)
+    assert len(server.calls) == 4
+
+
+def test_token_file_falls_back_to_api_key_on_401(tmp_path):
+    token_file = tmp_path / 'access-token'
+    token_file.write_bytes(TOKEN_JSON)
+    client, server = make_client({'authn_token_file': str(token_file)})
+    server.on('POST', '/authn/myorg/admin/authenticate', AUTHN_OK)
+    server.on('DELETE', '/host_factory_tokens/' + HF_TOKEN, (401, ''), (204, ''))
+    assert client.revoke_token(HF_TOKEN) is True
+    assert server.paths()[1] == 'POST /authn/myorg/admin/authenticate'
+
+
+# -- host factory tokens --------------------------------------------------------------------------------------------
+
+def test_v5_create_tokens_form_body():
+    client, server = make_client()
+    server.on('POST', '/authn/myorg/admin/authenticate', AUTHN_OK)
+    server.on('POST', '/host_factory_tokens', (200, [
+        {'expiration': '2050-01-01T00:00:00Z', 'cidr': ['10.0.0.0/8'], 'token': HF_TOKEN},
+        {'expiration': '2050-01-01T00:00:00Z', 'cidr': ['10.0.0.0/8'], 'token': HF_TOKEN[::-1]}]))
+    tokens = client.create_tokens('provisioning/hosts', '2050-01-01T00:00:00Z', count=2,
+                                  cidr=['10.0.0.0/8', '192.0.2.1/32'])
+    assert [t['token'] for t in tokens] == [HF_TOKEN, HF_TOKEN[::-1]]
+    assert tokens[0] == {'token': HF_TOKEN, 'expiration': '2050-01-01T00:00:00Z', 'cidr': ['10.0.0.0/8']}
+    call = server.calls[1]
+    assert call['headers']['Authorization'] == 'Token token="%s"' % TOKEN_B64
+    assert call['headers']['Content-Type'] == 'application/x-www-form-urlencoded'
+    assert server.form(1) == [('host_factory', 'myorg:host_factory:provisioning/hosts'),
+                              ('expiration', '2050-01-01T00:00:00Z'), ('count', '2'),
+                              ('cidr[]', '10.0.0.0/8'), ('cidr[]', '192.0.2.1/32')]
+    assert client.http.redact(HF_TOKEN) == '********'
+
+
+def test_v5_create_tokens_requires_expiration():
+    client, server = make_client()
+    with pytest.raises(ConjurConfigError, match='expiration is required'):
+        client.create_tokens('hf', None)
+    assert server.calls == []
+
+
+def test_v4_create_tokens_route_and_optional_expiration():
+    client, server = make_client({'appliance_url': 'https://conjur4/api', 'api_version': 4})
+    server.on('POST', '/api/authn/users/admin/authenticate', (200, '{"data":"admin","signature":"x"}'))
+    server.on('POST', '/api/host_factories/provisioning%2Fhosts/tokens',
+              (200, [{'token': HF_TOKEN, 'expiration': '2050-01-01T00:00:00Z', 'cidr': []}]))
+    assert client.create_tokens('myorg:host_factory:provisioning/hosts', None)[0]['token'] == HF_TOKEN
+    assert server.form(1) == [('count', '1')]
+
+
+@pytest.mark.parametrize('status, body, expected', [
+    (403, '', "cannot create host factory tokens: login 'admin' has no execute privilege on host factory "
+              "'myorg:host_factory:provisioning/hosts' (HTTP 403)"),
+    (404, {'error': {'code': 'not_found', 'message': "Host_factory 'x' not found"}},
+     "cannot create host factory tokens: host factory 'myorg:host_factory:provisioning/hosts' not found in account "
+     "'myorg' (or not visible to login 'admin') (HTTP 404)"),
+    (422, {'error': {'code': 'unprocessable_entity', 'message': "Invalid IP address or CIDR range '1.2.3'"}},
+     "cannot create host factory tokens: the server rejected the request: Invalid IP address or CIDR range '1.2.3' "
+     "(HTTP 422)"),
+])
+def test_create_tokens_error_messages(status, body, expected):
+    client, server = make_client()
+    server.on('POST', '/authn/myorg/admin/authenticate', AUTHN_OK)
+    server.on('POST', '/host_factory_tokens', (status, body))
+    with pytest.raises(ConjurError) as info:
+        client.create_tokens('provisioning/hosts', '2050-01-01T00:00:00Z')
+    assert str(info.value) == expected
+    assert info.value.status == status
+
+
+def test_server_error_after_retries():
+    client, server = make_client({'retries': 2})
+    server.on('POST', '/authn/myorg/admin/authenticate', AUTHN_OK)
+    server.on('POST', '/host_factory_tokens', (503, 'busy'))
+    with pytest.raises(ConjurError) as info:
+        client.create_tokens('hf', '2050-01-01T00:00:00Z')
+    assert 'server error 503 after 3 attempts' in str(info.value)
+    assert server.paths().count('POST /host_factory_tokens') == 3
+
+
+def test_connection_failure_is_wrapped():
+    client, server = make_client({'retries': 0})
+
+    def refuse(method, url, data, headers):
+        raise ConnectionFailure('POST %s failed: connection refused' % url, url=url)
+    client.http._attempt = refuse
+    with pytest.raises(ConjurError, match='cannot authenticate to Conjur: POST .* connection refused'):
+        client.authenticate()
+
+
+def test_revoke_token_routes_and_results():
+    client, server = make_client()
+    server.on('POST', '/authn/myorg/admin/authenticate', AUTHN_OK)
+    server.on('DELETE', '/host_factory_tokens/' + HF_TOKEN, (204, ''), (404, ''), (403, ''))
+    assert client.revoke_token(HF_TOKEN) is True
+    assert client.revoke_token(HF_TOKEN) is False
+    with pytest.raises(ConjurError) as info:
+        client.revoke_token(HF_TOKEN)
+    assert 'no update privilege' in str(info.value)
+    assert HF_TOKEN not in str(info.value) and HF_TOKEN not in info.value.url
+
+
+def test_v4_revoke_route():
+    client, server = make_client({'appliance_url': 'https://conjur4/api', 'api_version': 4})
+    server.on('POST', '/api/authn/users/admin/authenticate', AUTHN_OK)
+    server.on('DELETE', '/api/host_factories/tokens/' + HF_TOKEN, (204, ''))
+    assert client.revoke_token(HF_TOKEN) is True
+
+
+def test_get_host_factory_v5_and_v4():
+    tokens = [{'expiration': '2050-01-01T00:00:00Z', 'cidr': ['10.0.0.0/8'], 'token': HF_TOKEN}]
+    client, server = make_client()
+    server.on('POST', '/authn/myorg/admin/authenticate', AUTHN_OK)
+    server.on('GET', '/resources/myorg/host_factory/provisioning%2Fhosts', (200, {'id': 'x', 'tokens': tokens,
+                                                                               'layers': ['myorg:layer:l']}))
+    result = client.get_host_factory('provisioning/hosts')
+    assert result['id'] == 'myorg:host_factory:provisioning/hosts'
+    assert result['tokens'] == [{'token': HF_TOKEN, 'expiration': '2050-01-01T00:00:00Z', 'cidr': ['10.0.0.0/8']}]
+    assert result['layers'] == ['myorg:layer:l']
+
+    client, server = make_client({'appliance_url': 'https://conjur4/api', 'api_version': 4})
+    server.on('POST', '/api/authn/users/admin/authenticate', AUTHN_OK)
+    server.on('GET', '/api/host_factories/provisioning%2Fhosts', (200, {'id': 'provisioning/hosts', 'tokens': tokens}))
+    assert client.get_host_factory('provisioning/hosts')['tokens'][0]['token'] == HF_TOKEN
+
+
+def test_get_host_factory_not_found():
+    client, server = make_client({'login': 'bob'})
+    server.on('POST', '/authn/myorg/bob/authenticate', AUTHN_OK)
+    with pytest.raises(ConjurError) as info:
+        client.get_host_factory('apps/web')
+    assert "host factory 'myorg:host_factory:apps/web' not found in account 'myorg' (or not visible to login 'bob')" \
+        in str(info.value)
+
+
+# -- hosts ----------------------------------------------------------------------------------------------------------
+
+HOST_V5 = {'created_at': '2017-08-07T22:30:00.145+00:00', 'id': 'myorg:host:web-01',
+           'owner': 'myorg:host_factory:provisioning/hosts', 'permissions': [],
+           'annotations': [{'name': 'authn/api-key', 'value': 'true'}], 'restricted_to': [], 'api_key': API_KEY[::-1]}
+
+
+def test_create_host_v5_uses_raw_hf_token_and_no_login():
+    client, server = make_client({'login': None, 'api_key': None, 'authn_token_file': '/nonexistent'})
+    server.on('POST', '/host_factories/hosts', (201, HOST_V5))
+    host = client.create_host(HF_TOKEN, 'web-01', {'authn/api-key': 'true', 'a': 'b'})
+    assert host == HOST_V5
+    assert server.paths() == ['POST /host_factories/hosts']
+    assert server.calls[0]['headers']['Authorization'] == 'Token token="%s"' % HF_TOKEN
+    assert server.form(0) == [('id', 'web-01'), ('annotations[a]', 'b'), ('annotations[authn/api-key]', 'true')]
+    assert client.http.redact(API_KEY[::-1]) == '********'
+
+
+def test_create_host_v4_normalises_response():
+    client, server = make_client({'appliance_url': 'https://conjur4/api', 'api_version': 4})
+    server.on('POST', '/api/host_factories/hosts', (201, {
+        'id': 'web-01', 'userid': 'deputy/hf', 'created_at': '2015-11-13T22:57:14Z', 'ownerid': 'myorg:group:ops',
+        'roleid': 'myorg:host:web-01', 'resource_identifier': 'myorg:host:web-01', 'api_key': 'k' * 50}))
+    host = client.create_host(HF_TOKEN, 'web-01')
+    assert host == {'id': 'myorg:host:web-01', 'created_at': '2015-11-13T22:57:14Z', 'owner': 'myorg:group:ops',
+                    'permissions': [], 'annotations': [], 'api_key': 'k' * 50}
+    assert server.calls[0]['query'] == 'id=web-01'
+
+
+@pytest.mark.parametrize('status, text', [
+    (401, "the host factory token is invalid, expired or revoked, or this machine's address is outside the token's "
+          "CIDR restriction"),
+    (403, "host 'web-01' already exists and is not owned by this host factory"),
+    (422, 'the server rejected the request: param is missing or the value is empty: id'),
+])
+def test_create_host_errors(status, text):
+    client, server = make_client()
+    server.on('POST', '/host_factories/hosts',
+              (status, {'error': {'message': 'param is missing or the value is empty: id'}} if status == 422 else ''))
+    with pytest.raises(ConjurError) as info:
+        client.create_host(HF_TOKEN, 'web-01')
+    assert str(info.value) == 'cannot create host: %s (HTTP %s)' % (text, status)
+    assert len(server.calls) == 1
+
+
+def test_create_host_response_without_api_key():
+    client, server = make_client()
+    server.on('POST', '/host_factories/hosts', (201, {'id': 'x'}))
+    with pytest.raises(Exception, match='has no api_key'):
+        client.create_host(HF_TOKEN, 'web-01')
+
+
+def test_check_api_key():
+    client, server = make_client()
+    server.on('POST', '/authn/myorg/host%2Fweb-01/authenticate', AUTHN_OK, (401, ''), (500, ''))
+    assert client.check_api_key('host/web-01', 'new-key-value') is True
+    assert client.check_api_key('host/web-01', 'new-key-value') is False
+    with pytest.raises(ConjurError, match='server error 500'):
+        client.check_api_key('host/web-01', 'new-key-value')
+    assert server.calls[0]['data'] == b'new-key-value'
+    assert client.http.redact('new-key-value') == '********'
+
+
+def test_describe_error_passes_conjur_errors_through_and_has_generic_fallback():
+    original = ConjurError('x')
+    assert describe_error(original, 'create_tokens') is original
+    err = describe_error(ApiError('m', 409, url='https://c/x', body='conflict'), 'create_tokens')
+    assert str(err) == 'cannot create host factory tokens: unexpected answer from https://c/x: conflict (HTTP 409)'
