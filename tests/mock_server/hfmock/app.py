@@ -1,0 +1,145 @@
+# Copyright (c) 2025, hostfactory.enrollment contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Routing: match a request to a route, count it, apply faults, call the handler, shape errors per service."""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from urllib.parse import unquote
+
+from . import conjur_auth, conjur_v4, conjur_v5, faults as faultlib, introspection, rackspace
+from .messages import empty, plain_json, rails_json
+from .netaddr import is_loopback
+
+_SLASHES = re.compile(r'//+')
+
+
+class Route:
+    __slots__ = ('method', 'regex', 'key', 'pattern', 'handler', 'family')
+
+    def __init__(self, method, regex, pattern, handler, family):
+        self.method = method
+        self.regex = re.compile(regex)
+        self.pattern = pattern
+        self.key = '%s %s' % (method, pattern)
+        self.handler = handler
+        self.family = family
+
+
+def _build_routes():
+    static, dynamic = {}, {}
+    for family, table in (('conjur', conjur_v5.ROUTES), ('conjur', conjur_v4.ROUTES), ('rackspace', rackspace.ROUTES)):
+        for method, regex, pattern, handler in table:
+            route = Route(method, regex, pattern, handler, 'identity' if pattern.startswith('/v2.0/') else family)
+            if regex == pattern:
+                static[(method, pattern)] = route
+            else:
+                dynamic.setdefault(method, []).append(route)
+    return static, dynamic
+
+
+class App:
+    """The whole mock behind one ``handle(request)`` call."""
+
+    def __init__(self, state, faults, log=False):
+        self.state = state
+        self.faults = faults
+        self.log = log
+        self.shutdown_callback = None
+        self.static, self.dynamic = _build_routes()
+        self._permissions = {}
+
+    def request_shutdown(self):
+        if self.shutdown_callback:
+            self.shutdown_callback()
+
+    def permissions(self, hf):
+        """(role, privilege) pairs granted on a host factory by seeded privileges."""
+        pairs = []
+        for role in list(self.state.roles.values()):
+            if role.privileges:
+                pairs.extend((role.full_id, p) for p in sorted(role.privileges.get(hf.identifier, ())))
+        return pairs
+
+    def family_of(self, path):
+        if path.startswith('/v1.0/'):
+            return 'rackspace'
+        if path.startswith('/v2.0/'):
+            return 'identity'
+        return 'conjur'
+
+    def match(self, method, path):
+        if not path.startswith(('/v1.0/', '/v2.0/')):
+            path = _SLASHES.sub('/', path)
+            if len(path) > 1:
+                path = path.rstrip('/')
+        route = self.static.get((method, path))
+        if route is not None:
+            return route, ()
+        for route in self.dynamic.get(method, ()):
+            m = route.regex.fullmatch(path)
+            if m:
+                return route, tuple(unquote(g, errors='replace') for g in m.groups())
+        return None, ()
+
+    def handle(self, req):
+        """Return (response, fault_mode) where fault_mode is None, 'truncated' or 'reset'."""
+        if req.path == '/_mock' or req.path.startswith('/_mock/'):
+            if not is_loopback(req.peer):
+                return plain_json(404, {'error': 'not found'}), None
+            return introspection.dispatch(self, req), None
+        route, args = self.match(req.method, req.path)
+        key = route.key if route else '%s (no route)' % req.method
+        self.state.count_request(key)
+        latency, mode = self.faults.decide(key, route.pattern if route else None)
+        if latency:
+            time.sleep(latency)
+        family = route.family if route else self.family_of(req.path)
+        if mode == 'reset':
+            return None, 'reset'
+        if mode == 'status':
+            return faultlib.status_response(family, self.faults.settings['fail_status']), None
+        if mode == 'malformed_json':
+            return faultlib.malformed_json_response(), None
+        if route is None:
+            response = self.no_route(req, family)
+        else:
+            try:
+                response = route.handler(self, req, *args)
+            except Exception as exc:  # a bug in the mock must not kill the connection thread
+                sys.stderr.write('hostfactory_mock: internal error in %s: %s\n' % (route.key, exc.__class__.__name__))
+                response = internal_error(family)
+        if self.log:
+            sys.stderr.write('%s %s\n' % (key, response.status))
+        return response, mode
+
+    def no_route(self, req, family):
+        if family == 'rackspace':
+            return rackspace.error(404, 'Not found', 'No such resource.')
+        if family == 'identity':
+            return rackspace.identity_error(404, 'Resource not found')
+        if not re.match(r'/(authn|api/authn)/', req.path):
+            result = conjur_auth.token_role(self.state, req, 4 if req.path.startswith('/api/') else 5)
+            if not isinstance(result, tuple):
+                return result
+        return empty(404)
+
+
+def internal_error(family):
+    if family == 'rackspace':
+        return rackspace.error(500, 'Internal error', 'The mock server failed to handle this request.')
+    if family == 'identity':
+        return rackspace.identity_error(500, 'Internal error')
+    return rails_json(500, {'error': {'code': 'error', 'message': 'Internal Server Error'}})
+
+
+def request_error(family, status, message):
+    """Errors raised before routing (bad framing, body too large): JSON in the service's own shape."""
+    if family == 'rackspace':
+        return rackspace.error(status, message, message)
+    if family == 'identity':
+        return rackspace.identity_error(status, message)
+    return rails_json(status, {'error': {'code': 'bad_request' if status == 400 else 'request_too_large', 'message': message}})

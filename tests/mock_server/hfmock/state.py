@@ -1,0 +1,181 @@
+# Copyright (c) 2025, hostfactory.enrollment contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""In-memory state shared by every route, guarded by one lock."""
+
+from __future__ import annotations
+
+import bisect
+import os
+import threading
+import time
+
+from .netaddr import CidrError, normalize_cidr
+from .seed import SeedError
+from .tokens import Signer, random_token
+
+
+class Role:
+    """A user or host: credentials, privileges and, for hosts, the resource record."""
+
+    __slots__ = ('kind', 'identifier', 'full_id', 'api_key', 'password', 'privileges', 'restricted_to',
+                 'owner', 'created_at', 'annotations', 'layers', 'policy', 'rotations')
+
+    def __init__(self, kind, identifier, full_id, api_key):
+        self.kind = kind
+        self.identifier = identifier
+        self.full_id = full_id
+        self.api_key = api_key
+        self.password = None
+        self.privileges = {}
+        self.restricted_to = ()
+        self.owner = None
+        self.created_at = 0.0
+        self.annotations = ()
+        self.layers = ()
+        self.policy = None
+        self.rotations = 0
+
+
+class HostFactory:
+    __slots__ = ('identifier', 'full_id', 'owner', 'layers', 'created_at', 'annotations', 'policy', 'tokens')
+
+    def __init__(self, identifier, full_id, owner, layers, created_at):
+        self.identifier = identifier
+        self.full_id = full_id
+        self.owner = owner
+        self.layers = layers
+        self.created_at = created_at
+        self.annotations = ()
+        self.policy = None
+        self.tokens = {}
+
+
+class HFToken:
+    __slots__ = ('token', 'hf', 'expires', 'cidr', 'networks')
+
+    def __init__(self, token, hf, expires, cidr, networks):
+        self.token = token
+        self.hf = hf
+        self.expires = expires
+        self.cidr = cidr
+        self.networks = networks
+
+
+class State:
+    """Everything the mock remembers. Mutate only while holding ``lock``."""
+
+    def __init__(self, seed):
+        self.lock = threading.Lock()
+        self.seed = seed
+        self.offset = 0.0
+        self.load()
+
+    def now(self):
+        return time.time() + self.offset
+
+    def load(self):
+        """(Re)build the seeded state; also zeroes stats, secrets and the clock offset."""
+        conjur, rax = self.seed['conjur'], self.seed['rackspace']
+        self.offset = 0.0
+        now = self.now()
+        self.account = account = conjur['account']
+        self.signer = Signer(account)
+        self.api_key_default = conjur.get('authn_api_key_default', True)
+        self.requests_total = 0
+        self.requests = {}
+        self.rotations = 0
+        self.secrets = {'api_keys': [], 'hf_tokens': [], 'access_tokens': [], 'agent_tokens': [], 'auth_tokens': [], 'seeded': []}
+        self.roles = {}
+        self.hfs = {}
+        self.hf_tokens = {}
+        self.layers = set()
+        for user in conjur.get('users', []):
+            role = self._seed_role('user', user['login'], user, None)
+            role.password = user.get('password')
+            if role.password:
+                self.secrets['seeded'].append(role.password)
+        for item in conjur.get('host_factories', []):
+            hf = HostFactory(item['id'], '%s:host_factory:%s' % (account, item['id']), item.get('owner', '%s:user:admin' % account),
+                             tuple(self.qualify('layer', x) for x in item.get('layers', [])), now)
+            hf.annotations = _annotations(item.get('annotations', {}))
+            hf.policy = '%s:policy:root' % account
+            self.hfs[hf.identifier] = hf
+            self.layers.update(hf.layers)
+        for item in conjur.get('hosts', []):
+            host = self._seed_role('host', item['id'], item, {})
+            host.owner = item.get('owner', '%s:user:admin' % account)
+            host.created_at = now
+            host.annotations = _annotations(item.get('annotations', {}))
+            host.layers = tuple(self.qualify('layer', x) for x in item.get('layers', []))
+            host.policy = '%s:policy:root' % account
+        self.tenant = rax['tenant_id']
+        self.rax_user, self.rax_key, self.rax_password = rax['username'], rax['api_key'], rax.get('password')
+        self.auth_tokens = {}
+        self.secrets['seeded'].extend(x for x in (self.rax_key, self.rax_password, rax.get('auth_token')) if x)
+        if rax.get('auth_token'):
+            self.auth_tokens[rax['auth_token']] = None
+        self.agent_tokens = {}
+        self.agent_ids = []
+        for item in rax.get('agent_tokens', []):
+            self.add_agent_token(item.get('label'), item.get('id'))
+
+    def _seed_role(self, kind, identifier, item, default_privileges):
+        api_key = item.get('api_key') or random_token()
+        role = Role(kind, identifier, '%s:%s:%s' % (self.account, kind, identifier), api_key)
+        role.privileges = {self._hf_identifier(k): frozenset(v) for k, v in item['privileges'].items()} \
+            if 'privileges' in item else default_privileges
+        try:
+            role.restricted_to = tuple(normalize_cidr(x) for x in item.get('restricted_to', []))
+        except CidrError as exc:
+            raise SeedError(str(exc))
+        self.roles[role.full_id] = role
+        self.secrets['seeded'].append(api_key)
+        return role
+
+    def _hf_identifier(self, name):
+        prefix = '%s:host_factory:' % self.account
+        return name[len(prefix):] if name.startswith(prefix) else name
+
+    def qualify(self, kind, identifier):
+        return identifier if identifier.count(':') >= 2 else '%s:%s:%s' % (self.account, kind, identifier)
+
+    def role_id_for_login(self, login):
+        """Conjur's login → role id mapping: host/x → acct:host:x, user/x or x → acct:user:x."""
+        kind, slash, rest = login.partition('/')
+        if slash and kind in ('host', 'user') and rest:
+            return '%s:%s:%s' % (self.account, kind, rest)
+        return '%s:user:%s' % (self.account, login)
+
+    def count_request(self, key):
+        with self.lock:
+            self.requests_total += 1
+            self.requests[key] = self.requests.get(key, 0) + 1
+
+    def add_agent_token(self, label, token_id=None):
+        """Caller holds the lock (or is loading). Returns the new id (== token value)."""
+        token_id = token_id or '%s.%s' % (random_token_hex(), self.tenant)
+        self.agent_tokens[token_id] = label
+        bisect.insort(self.agent_ids, token_id)
+        self.secrets['agent_tokens'].append(token_id)
+        return token_id
+
+    def delete_agent_token(self, token_id):
+        del self.agent_tokens[token_id]
+        del self.agent_ids[bisect.bisect_left(self.agent_ids, token_id)]
+
+    @staticmethod
+    def visible(role, hf):
+        return role.privileges is None or hf.owner == role.full_id or bool(role.privileges.get(hf.identifier))
+
+    @staticmethod
+    def allowed(role, hf, privilege):
+        return role.privileges is None or hf.owner == role.full_id or privilege in role.privileges.get(hf.identifier, ())
+
+
+def random_token_hex():
+    return os.urandom(32).hex()
+
+
+def _annotations(mapping):
+    return tuple(sorted((str(k), str(v)) for k, v in mapping.items()))
