@@ -9,10 +9,6 @@ The HTTP layer is the real HttpClient with its single network attempt (_attempt)
 
 from __future__ import annotations
 
-import base64
-import json
-import urllib.parse
-
 import pytest
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -33,14 +29,16 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._http impor
     ApiError,
     ConnectionFailure,
     HttpClient,
-    Response,
-    strip_query,
+)
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.conjur_fake import (
+    API_KEY,
+    AUTHN_OK,
+    HF_TOKEN,
+    TOKEN_B64,
+    TOKEN_JSON,
+    FakeServer,
 )
 
-API_KEY = '1tq3kbm2y1nfkq3z0hxaed5s0wq2ke8v3gq2wjyz6ar1rvqv2mwhgt'
-TOKEN_JSON = b'{"protected":"eyJhbGciOiJjb25qdXIub3JnL3Nsb3NpbG8vdjIifQ==","payload":"eyJzdWIiOiJhZG1pbiJ9","signature":"c2ln"}'
-TOKEN_B64 = base64.b64encode(TOKEN_JSON).decode()
-HF_TOKEN = '1bcarsc2bqvsxt6cnd74xem8yf15gtma71vp23y315n0z201c1jza7'
 ALL_ENV = ('CONJUR_APPLIANCE_URL', 'CONJUR_ACCOUNT', 'CONJUR_AUTHN_LOGIN', 'CONJUR_AUTHN_API_KEY',
            'CONJUR_AUTHN_TOKEN_FILE', 'CONJUR_CERT_FILE', 'CONJUR_CERT_CONTENT', 'CONJUR_VERSION', 'CONJUR_CONFIG_FILE')
 
@@ -63,52 +61,11 @@ BASE = {'appliance_url': 'https://conjur.example.com', 'account': 'myorg', 'logi
         'config_file': '/nonexistent/conjur.conf'}
 
 
-class FakeServer:
-    """Replaces HttpClient._attempt: answers by (method, path) from a script; records every attempt."""
-
-    def __init__(self, http):
-        self.http = http
-        self.calls = []
-        self.routes = {}
-        http._attempt = self
-
-    def on(self, method, path, *steps):
-        self.routes[(method, path)] = list(steps)
-
-    def __call__(self, method, url, data, headers):
-        parts = urllib.parse.urlsplit(url)
-        self.calls.append({'method': method, 'url': url, 'path': parts.path, 'query': parts.query,
-                           'data': data, 'headers': dict(headers)})
-        steps = self.routes.get((method, parts.path))
-        if not steps:
-            step = (404, '')
-        elif len(steps) > 1:
-            step = steps.pop(0)
-        else:
-            step = steps[0]
-        status, body = step[0], step[1]
-        headers = step[2] if len(step) > 2 else {}
-        if not isinstance(body, (bytes, str)):
-            body = json.dumps(body)
-        if isinstance(body, str):
-            body = body.encode()
-        return Response(status, headers, body, url=self.http.redact(strip_query(url)), redact=self.http.redact)
-
-    def form(self, index):
-        return urllib.parse.parse_qsl(self.calls[index]['data'], keep_blank_values=True)
-
-    def paths(self):
-        return ['%s %s' % (c['method'], c['path']) for c in self.calls]
-
-
 def make_client(args=None, **http_kwargs):
     connection = resolve(dict(BASE, **(args or {})))
     http = connection.http_client(sleep=lambda delay: None, **http_kwargs)
     server = FakeServer(http)
     return ConjurClient(connection, http=http), server
-
-
-AUTHN_OK = (200, TOKEN_B64, {'Content-Encoding': 'base64'})
 
 
 # -- argument spec --------------------------------------------------------------------------------------------------

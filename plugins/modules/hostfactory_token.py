@@ -1,0 +1,446 @@
+#!/usr/bin/python
+# Copyright (c) 2025, hostfactory.enrollment contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: hostfactory_token
+short_description: Create or revoke Conjur host factory tokens
+version_added: 0.1.0
+description:
+  - Mints host factory tokens (O(state=present)) that new machines use to enroll themselves into Conjur with
+    M(hostfactory.enrollment.hostfactory_host), or revokes them (O(state=absent)).
+  - With O(reuse=true), an unexpired token of the host factory with the same CIDR restriction and enough lifetime left
+    is returned instead of minting a new one, so that repeated runs do not pile up tokens.
+  - Works with the Conjur v5 API and with the legacy v4 API (O(api_version=4)).
+  - The returned tokens are secrets. Set C(no_log) on the task, otherwise they are shown in the task result at C(-v)
+    and stored wherever the registered result goes. The module itself never puts a token in a warning or an error.
+  - Authenticates with O(login) and O(api_key), or with an access token from O(authn_token_file). The login needs the
+    C(execute) privilege on the host factory to mint, C(update) to revoke, and C(read) for O(reuse=true).
+author:
+  - hostfactory.enrollment contributors
+extends_documentation_fragment:
+  - hostfactory.enrollment.conjur
+  - hostfactory.enrollment.conjur.login
+  - hostfactory.enrollment.attributes
+  - hostfactory.enrollment.attributes.action_group_conjur
+attributes:
+  check_mode:
+    support: full
+    details:
+      - With O(state=present) and O(reuse=false), check mode sends no request at all and reports C(changed=true).
+      - With O(reuse=true), or with O(state=absent) and O(host_factory) set, the host factory is read (never written)
+        to predict the change.
+  diff_mode:
+    support: full
+    details:
+      - The diff lists token expirations and CIDR restrictions, never token values.
+  idempotent:
+    support: partial
+    details:
+      - O(state=present) mints new tokens on every run unless O(reuse=true).
+      - O(state=absent) is idempotent.
+  platform:
+    support: full
+    platforms: posix
+options:
+  host_factory:
+    description:
+      - The host factory, as its identifier (V(provisioning/hosts)), as V(host_factory:provisioning/hosts), or as the
+        fully qualified V(myorg:host_factory:provisioning/hosts).
+      - Required with O(state=present). With O(state=absent) it is only used in check mode, to tell whether the tokens
+        still exist.
+    type: str
+  state:
+    description:
+      - V(present) mints tokens (or reuses one, see O(reuse)); V(absent) revokes O(token) and O(tokens).
+    type: str
+    choices: [present, absent]
+    default: present
+  expiration:
+    description:
+      - When the new tokens expire, as an ISO 8601 date/time such as V(2030-01-31T12:00:00Z) or
+        V(2030-01-31T14:00:00+02:00). A date and time without offset is UTC; a date alone is midnight UTC.
+      - It must be in the future. The server receives it converted to UTC.
+      - With the v5 API, one of O(expiration) and O(duration) is required for O(state=present). With the v4 API the
+        server defaults to one hour.
+      - Mutually exclusive with O(duration).
+    type: str
+  duration:
+    description:
+      - How long the new tokens stay valid from now, as seconds (V(3600)) or a number with a unit C(s), C(m), C(h),
+        C(d) or C(w), also combined (V(30m), V(2h), V(1d), V(1h30m)).
+      - Mutually exclusive with O(expiration).
+    type: str
+  count:
+    description:
+      - How many tokens to mint. All of them share the same expiration and CIDR restriction.
+    type: int
+    default: 1
+  cidr:
+    description:
+      - Addresses the tokens may be used from, as IP addresses or CIDR ranges (IPv4 or IPv6). A bare address means a
+        single host (V(/32) or V(/128)).
+      - Ranges with bits set to the right of the mask, such as V(10.0.0.1/8), are rejected.
+      - Empty or not set means the tokens can be used from anywhere.
+    type: list
+    elements: str
+  reuse:
+    description:
+      - With O(state=present), return existing unexpired tokens of the host factory whose CIDR restriction equals
+        O(cidr) and that remain valid for at least O(min_remaining), instead of minting; only the missing ones are
+        minted up to O(count).
+      - The login needs the C(read) privilege on the host factory.
+    type: bool
+    default: false
+  min_remaining:
+    description:
+      - With O(reuse=true), the lifetime a token must still have to be reused, in the format of O(duration)
+        (V(0) accepts any unexpired token).
+    type: str
+    default: 5m
+  token:
+    description:
+      - A token to revoke with O(state=absent).
+    type: str
+  tokens:
+    description:
+      - Tokens to revoke with O(state=absent), for example the RV(tokens) returned when they were minted (a list of
+        strings, or of dictionaries with a C(token) key).
+    type: list
+    elements: raw
+notes:
+  - Revoking a token that no longer exists is not an error; it reports no change.
+seealso:
+  - module: hostfactory.enrollment.hostfactory_host
+  - name: Conjur host factory documentation
+    description: Host factory concepts, tokens and their CIDR restrictions.
+    link: https://docs.cyberark.com/conjur-open-source/latest/en/content/operations/services/host_factory.htm
+"""
+
+EXAMPLES = r"""
+- name: Mint one token valid for two hours for the new web servers
+  hostfactory.enrollment.hostfactory_token:
+    appliance_url: https://conjur.example.com
+    account: myorg
+    login: host/ansible/controller
+    api_key: "{{ conjur_controller_api_key }}"
+    host_factory: provisioning/hosts
+    duration: 2h
+    cidr:
+      - 10.20.0.0/16
+  register: hf
+  no_log: true
+  run_once: true
+  delegate_to: localhost
+
+- name: Mint ten tokens expiring at a fixed time, with the connection taken from module_defaults
+  module_defaults:
+    group/hostfactory.enrollment.conjur:
+      appliance_url: https://conjur.example.com
+      account: myorg
+      ca_path: /etc/conjur.pem
+  hostfactory.enrollment.hostfactory_token:
+    login: admin
+    api_key: "{{ conjur_admin_api_key }}"
+    host_factory: myorg:host_factory:provisioning/hosts
+    expiration: "2030-01-31T12:00:00Z"
+    count: 10
+  register: batch
+  no_log: true
+
+- name: Reuse a token that is still valid for at least 30 minutes, mint one otherwise
+  hostfactory.enrollment.hostfactory_token:
+    host_factory: provisioning/hosts
+    duration: 1h
+    reuse: true
+    min_remaining: 30m
+  register: hf
+  no_log: true
+
+- name: Revoke the tokens at the end of the play
+  hostfactory.enrollment.hostfactory_token:
+    state: absent
+    tokens: "{{ hf.tokens }}"
+  no_log: true
+
+- name: Mint a token on a legacy Conjur 4 appliance (credentials from CONJUR_AUTHN_LOGIN / CONJUR_AUTHN_API_KEY)
+  hostfactory.enrollment.hostfactory_token:
+    appliance_url: https://conjur4.example.com/api
+    account: myorg
+    api_version: 4
+    host_factory: provisioning/hosts
+  register: hf
+  no_log: true
+"""
+
+RETURN = r"""
+host_factory:
+  description: The fully qualified id of the host factory.
+  returned: when O(host_factory) is set
+  type: str
+  sample: myorg:host_factory:provisioning/hosts
+tokens:
+  description:
+    - The tokens minted or reused with O(state=present), in the order returned by the server (reused tokens first).
+    - Empty in check mode when tokens would be minted, and with O(state=absent).
+    - These are secrets, see the description.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    token:
+      description: The host factory token.
+      type: str
+      returned: always
+      sample: 1bcarsc2bqvsxt6cnd74xem8yf15gtma71vp23y315n0z201c1jza7
+    expiration:
+      description: When the token expires (UTC, ISO 8601).
+      type: str
+      returned: always
+      sample: "2030-01-31T12:00:00Z"
+    cidr:
+      description: The addresses the token may be used from; empty means anywhere.
+      type: list
+      elements: str
+      returned: always
+      sample: ["10.20.0.0/16"]
+reused:
+  description: How many of RV(tokens) were reused rather than minted.
+  returned: when O(state=present)
+  type: int
+  sample: 1
+revoked:
+  description: How many tokens were revoked (or would be, in check mode) with O(state=absent).
+  returned: when O(state=absent)
+  type: int
+  sample: 2
+"""
+
+import datetime
+import ipaddress
+import re
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur import (
+    CONJUR_MUTUALLY_EXCLUSIVE,
+    ConjurClient,
+    ConjurConnection,
+    conjur_argument_spec,
+)
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._http import HttpError
+
+UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
+DURATION_RE = re.compile(r'(\d+)([smhdw])')
+ISO_RE = re.compile(r'^(\d{4}-\d{2}-\d{2})(?:[Tt](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)([Zz]|[+-]\d{2}:?\d{2})?)?$')
+
+
+class ParameterError(Exception):
+    """An option value is invalid; nothing was sent."""
+
+
+def utcnow():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def format_utc(moment):
+    return moment.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def parse_duration(value, option='duration', allow_zero=False):
+    """Seconds from C(3600), C(30m), C(2h), C(1d), C(1h30m)."""
+    text = str(value).strip().lower()
+    if text.isdigit():
+        seconds = int(text)
+    elif text and DURATION_RE.sub('', text) == '':
+        seconds = sum(int(number) * UNITS[unit] for number, unit in DURATION_RE.findall(text))
+    else:
+        raise ParameterError("%s '%s' is not valid: use seconds or a number with a unit s, m, h, d or w, "
+                             "for example 30m, 2h, 1d or 1h30m" % (option, value))
+    if seconds <= 0 and not allow_zero:
+        raise ParameterError("%s '%s' must be longer than 0 seconds" % (option, value))
+    return seconds
+
+
+def parse_iso8601(value):
+    """An aware UTC datetime from ISO 8601 text; a missing offset means UTC, a date alone midnight UTC."""
+    match = ISO_RE.match(str(value).strip())
+    if not match:
+        raise ParameterError("expiration '%s' is not an ISO 8601 date/time such as 2030-01-31T12:00:00Z" % value)
+    date, clock, zone = match.groups()
+    clock = clock or '00:00'
+    if '.' in clock:
+        clock, fraction = clock.split('.')
+        clock += '.' + fraction[:6].ljust(6, '0')
+    if not zone or zone in 'Zz':
+        zone = '+00:00'
+    elif ':' not in zone:
+        zone = zone[:3] + ':' + zone[3:]
+    try:
+        moment = datetime.datetime.fromisoformat('%sT%s%s' % (date, clock, zone))
+    except ValueError as exc:
+        raise ParameterError("expiration '%s' is not a valid date/time: %s" % (value, exc))
+    return moment.astimezone(datetime.timezone.utc)
+
+
+def parse_expiration(value, now=None):
+    """Like L(parse_iso8601), and the moment must be in the future."""
+    moment = parse_iso8601(value)
+    if moment <= (now or utcnow()):
+        raise ParameterError("expiration '%s' must be in the future" % value)
+    return moment
+
+
+def normalize_cidrs(values):
+    """Canonical C(addr/prefix) strings, as the server stores them; duplicates dropped."""
+    result = []
+    for value in values or ():
+        text = str(value).strip()
+        try:
+            canonical = str(ipaddress.ip_network(text))
+        except ValueError:
+            try:
+                suggestion = ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                raise ParameterError("cidr: Invalid IP address or CIDR range '%s'" % value)
+            raise ParameterError("cidr: Invalid IP address or CIDR range '%s': Value has bits set to right of mask. "
+                                 "Did you mean '%s'?" % (value, suggestion))
+        if canonical not in result:
+            result.append(canonical)
+    return result
+
+
+def _expiration_of(token):
+    try:
+        return parse_iso8601(token.get('expiration'))
+    except ParameterError:
+        return None
+
+
+def reusable_tokens(tokens, cidr, min_remaining, now=None):
+    """Tokens with exactly the wanted CIDR set and at least C(min_remaining) seconds left, longest-lived first."""
+    deadline = (now or utcnow()) + datetime.timedelta(seconds=min_remaining)
+    wanted = set(cidr)
+    found = []
+    for token in tokens:
+        expires = _expiration_of(token)
+        if expires is None or expires <= deadline:
+            continue
+        if set(normalize_cidrs(token.get('cidr'))) != wanted:
+            continue
+        found.append((expires, token))
+    found.sort(key=lambda item: item[0], reverse=True)
+    return [token for expires, token in found]
+
+
+def token_values(module):
+    values = []
+    if module.params['token']:
+        values.append(module.params['token'])
+    for item in module.params['tokens'] or ():
+        value = item.get('token') if isinstance(item, dict) else item
+        if not isinstance(value, str) or not value.strip():
+            raise ParameterError('tokens must be a list of token strings or of dictionaries with a token key')
+        values.append(value)
+    return list(dict.fromkeys(v.strip() for v in values))
+
+
+def _summary(tokens):
+    return [{'expiration': t.get('expiration'), 'cidr': list(t.get('cidr') or [])} for t in tokens]
+
+
+def ensure_present(module, client):
+    params = module.params
+    if params['count'] < 1:
+        raise ParameterError('count must be 1 or more, got %s' % params['count'])
+    cidr = normalize_cidrs(params['cidr'])
+    now = utcnow()
+    if params['duration'] is not None:
+        expiration = format_utc(now + datetime.timedelta(seconds=parse_duration(params['duration'])))
+    elif params['expiration'] is not None:
+        expiration = format_utc(parse_expiration(params['expiration'], now))
+    elif client.v4:
+        expiration = None
+    else:
+        raise ParameterError('one of expiration or duration is required to create host factory tokens')
+    min_remaining = parse_duration(params['min_remaining'], 'min_remaining', allow_zero=True)
+    full_id = client.connection.full_host_factory_id(params['host_factory'])
+
+    reused = []
+    if params['reuse']:
+        existing = client.get_host_factory(full_id)['tokens']
+        reused = reusable_tokens(existing, cidr, min_remaining, now)[:params['count']]
+    missing = params['count'] - len(reused)
+    minted = []
+    if missing and not module.check_mode:
+        minted = client.create_tokens(full_id, expiration, count=missing, cidr=cidr)
+    planned = [{'expiration': expiration, 'cidr': cidr}] * missing
+    result = dict(changed=missing > 0, host_factory=full_id, tokens=reused + minted, reused=len(reused))
+    if module._diff:  # pylint: disable=protected-access
+        result['diff'] = dict(before={'host_factory': full_id, 'tokens': _summary(reused)},
+                              after={'host_factory': full_id, 'tokens': _summary(reused + (minted or planned))})
+    return result
+
+
+def ensure_absent(module, client):
+    values = token_values(module)
+    result = dict(changed=False, tokens=[], revoked=0)
+    if module.check_mode:
+        if module.params['host_factory']:
+            full_id = client.connection.full_host_factory_id(module.params['host_factory'])
+            known = set(t['token'] for t in client.get_host_factory(full_id)['tokens'])
+            result['host_factory'] = full_id
+            result['revoked'] = len([v for v in values if v in known])
+        else:
+            result['revoked'] = len(values)
+    else:
+        if module.params['host_factory']:
+            result['host_factory'] = client.connection.full_host_factory_id(module.params['host_factory'])
+        result['revoked'] = len([v for v in values if client.revoke_token(v)])
+    result['changed'] = result['revoked'] > 0
+    if module._diff:  # pylint: disable=protected-access
+        result['diff'] = dict(before={'tokens_to_revoke': result['revoked']}, after={'tokens_to_revoke': 0})
+    return result
+
+
+def argument_spec():
+    spec = conjur_argument_spec(login_required=True)
+    spec.update(
+        host_factory=dict(type='str'),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        expiration=dict(type='str'),
+        duration=dict(type='str'),
+        count=dict(type='int', default=1),
+        cidr=dict(type='list', elements='str'),
+        reuse=dict(type='bool', default=False),
+        min_remaining=dict(type='str', default='5m'),
+        token=dict(type='str', no_log=True),
+        tokens=dict(type='list', elements='raw', no_log=True),
+    )
+    return spec
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        mutually_exclusive=CONJUR_MUTUALLY_EXCLUSIVE + [('expiration', 'duration')],
+        required_if=[('state', 'present', ('host_factory',)), ('state', 'absent', ('token', 'tokens'), True)],
+        supports_check_mode=True,
+    )
+    try:
+        connection = ConjurConnection.from_params(module.params, warn=module.warn)
+        client = ConjurClient(connection)
+        if module.params['state'] == 'present':
+            result = ensure_present(module, client)
+        else:
+            result = ensure_absent(module, client)
+    except (HttpError, ParameterError) as exc:
+        module.fail_json(msg=str(exc), status=getattr(exc, 'status', None), url=getattr(exc, 'url', None))
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,67 @@
+# Copyright (c) 2025, hostfactory.enrollment contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A scripted stand-in for the network attempt of HttpClient, shared by the Conjur client and module unit tests.
+
+Only HttpClient._attempt (one HTTP exchange) is replaced: retries, status checks and redaction stay real.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.parse
+
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._http import Response, strip_query
+
+API_KEY = '1tq3kbm2y1nfkq3z0hxaed5s0wq2ke8v3gq2wjyz6ar1rvqv2mwhgt'
+TOKEN_JSON = b'{"protected":"eyJhbGciOiJjb25qdXIub3JnL3Nsb3NpbG8vdjIifQ==","payload":"eyJzdWIiOiJhZG1pbiJ9","signature":"c2ln"}'
+TOKEN_B64 = base64.b64encode(TOKEN_JSON).decode()
+HF_TOKEN = '1bcarsc2bqvsxt6cnd74xem8yf15gtma71vp23y315n0z201c1jza7'
+AUTHN_OK = (200, TOKEN_B64, {'Content-Encoding': 'base64'})
+
+
+class FakeServer:
+    """Replaces HttpClient._attempt: answers by (method, path) from a script; records every attempt."""
+
+    def __init__(self, http=None):
+        self.http = None
+        self.calls = []
+        self.routes = {}
+        if http is not None:
+            self.attach(http)
+
+    def attach(self, http):
+        """Route every network attempt of C(http) to this fake."""
+        self.http = http
+        http._attempt = self
+        return http
+
+    def on(self, method, path, *steps):
+        self.routes[(method, path)] = list(steps)
+
+    def __call__(self, method, url, data, headers):
+        parts = urllib.parse.urlsplit(url)
+        self.calls.append({'method': method, 'url': url, 'path': parts.path, 'query': parts.query,
+                           'data': data, 'headers': dict(headers)})
+        steps = self.routes.get((method, parts.path))
+        if not steps:
+            step = (404, '')
+        elif len(steps) > 1:
+            step = steps.pop(0)
+        else:
+            step = steps[0]
+        status, body = step[0], step[1]
+        headers = step[2] if len(step) > 2 else {}
+        if not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+        if isinstance(body, str):
+            body = body.encode()
+        return Response(status, headers, body, url=self.http.redact(strip_query(url)), redact=self.http.redact)
+
+    def form(self, index):
+        return urllib.parse.parse_qsl(self.calls[index]['data'], keep_blank_values=True)
+
+    def paths(self):
+        return ['%s %s' % (c['method'], c['path']) for c in self.calls]
