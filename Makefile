@@ -68,10 +68,10 @@ sanity: stage ## ansible-test sanity on every Python 3.9-3.13 found
 	cd $(COLL) && ansible-test sanity --local --color no --junit $(SANITY_ARGS)
 
 units: stage ## ansible-test units
-	cd $(COLL) && rm -rf tests/output/junit && ansible-test units --local --color no --python 3.12 --requirements
+	cd $(COLL) && rm -rf tests/output/junit && ansible-test units --local --color no
 
 integration: stage ## ansible-test integration (TARGETS="a b" to pick)
-	cd $(COLL) && ansible-test integration --local --color no --python 3.12 $(TARGETS)
+	cd $(COLL) && ansible-test integration --local --color no $(TARGETS)
 
 mock-tests: venv ## the mock server's own pytest suite
 	cd $(ROOT) && $(VENV)/bin/python -m pytest tests/mock_server/tests -q -p no:cacheprovider --junitxml=$(BUILD)/junit/mock.xml
