@@ -97,8 +97,8 @@ options:
     type: int
     default: 3
 notes:
-  - All requests run on the host that executes the module. Run the module on the controller
-    (C(delegate_to: localhost)) unless the managed node must reach the API itself.
+  - "All requests run on the host that executes the module. Run the module on the controller
+    (C(delegate_to: localhost)) unless the managed node must reach the API itself."
   - "On the current Rackspace service an agent token's id B(is) its secret value (the agent's C(monitoring_token)).
     These modules therefore treat ids like tokens: they are never shown unless requested, and a short
     C(fingerprint) (the first 16 hex digits of the SHA-256 of the id) tells tokens apart instead."

@@ -466,8 +466,7 @@ def connect(params, environ=None, http=None, warn=None):
     http.add_secret(credentials.secret)
     secrets = [credentials.secret]
     monitoring_url = params.get('monitoring_url')
-    if monitoring_url:
-        base_url = monitoring_base_url(monitoring_url)
+    base_url = monitoring_base_url(monitoring_url) if monitoring_url else None
     if credentials.method == 'auth_token':
         auth_token = credentials.secret
         if not monitoring_url:
@@ -488,7 +487,6 @@ def connect(params, environ=None, http=None, warn=None):
     if warn and base_url.lower().startswith('http://'):
         warn('the monitoring endpoint %s uses http://: the auth token and agent tokens travel unencrypted' % base_url)
     return Connection(AgentTokenApi(http, base_url, auth_token), secrets)
-
 
 
 def run_module(module, action, precheck=None):

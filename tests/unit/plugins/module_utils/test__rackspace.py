@@ -225,9 +225,8 @@ def test_connect_with_auth_token_makes_no_identity_call(fake):
 
 
 def test_connect_reads_credentials_from_environment(fake):
-    connection = connect(params(fake, username=None, api_key=None), environ={'RAX_USERNAME': USERNAME,
-                                                                              'RAX_API_KEY': API_KEY},
-                         http=quick_http())
+    environ = {'RAX_USERNAME': USERNAME, 'RAX_API_KEY': API_KEY}
+    connection = connect(params(fake, username=None, api_key=None), environ=environ, http=quick_http())
     assert API_KEY in connection.secrets
 
 
