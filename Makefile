@@ -16,6 +16,7 @@ PYROOT    := $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
 PYBIN     := $(VENV)/pybin
 GET_PIP   := $(HOME)/.ansible/test/cache/get_pip_25_2.py
 TARGETS   ?=
+CTRL_PY    = $(shell $(VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 SANITY_ARGS ?=
 export PATH := $(PYBIN):$(VENV)/bin:$(PATH)
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
@@ -40,11 +41,14 @@ $(VENV)/.stamp: requirements-dev.txt
 	$(VENV)/bin/python -c 'import ansible, pytest, requests' 
 	@touch $@
 
-# Symlinks to every real interpreter 3.9-3.13 first on PATH (ansible-test FATALs on pyenv shims),
+# Symlinks to every other real interpreter 3.9-3.13 first on PATH (ansible-test FATALs on pyenv shims; the venv
+# provides the controller's own version, with the tools installed),
 # the pip bootstrap stand-in ansible-test needs offline, and shellcheck for the sanity test of that name.
 $(PYBIN)/.stamp: $(VENV)/.stamp
 	@mkdir -p $(PYBIN)
-	@for v in 3.9 3.10 3.11 3.12 3.13; do \
+	@venv_v=$$($(VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	for v in 3.9 3.10 3.11 3.12 3.13; do \
+	  [ "$$v" = "$$venv_v" ] && continue; \
 	  p=$$(ls -d $(PYROOT)/versions/$$v.*/bin/python$$v 2>/dev/null | sort -V | tail -1); \
 	  [ -z "$$p" ] && p=$$(for d in /usr/bin /usr/local/bin; do [ -x $$d/python$$v ] && echo $$d/python$$v; done | head -1); \
 	  [ -n "$$p" ] && ln -sf "$$p" $(PYBIN)/python$$v || true; done
@@ -67,8 +71,9 @@ stage: venv ## copy the working tree (uncommitted files too) to $(COLL)
 sanity: stage ## ansible-test sanity on every Python 3.9-3.13 found
 	cd $(COLL) && ansible-test sanity --local --color no --junit $(SANITY_ARGS)
 
-units: stage ## ansible-test units
-	cd $(COLL) && rm -rf tests/output/junit && ansible-test units --local --color no
+units: stage ## ansible-test units on the controller Python and on the oldest target Python (3.9)
+	cd $(COLL) && rm -rf tests/output/junit && ansible-test units --local --color no --python $(CTRL_PY) \
+	  && ansible-test units --venv --color no --python 3.9
 
 integration: stage ## ansible-test integration (TARGETS="a b" to pick)
 	cd $(COLL) && ansible-test integration --local --color no $(TARGETS)
