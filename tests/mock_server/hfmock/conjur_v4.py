@@ -21,7 +21,10 @@ def error_response(exc):
         return empty(exc.status)
     message = exc.message
     if isinstance(exc, hfl.NotFound):
-        message = "%s '%s' not found" % (_kind_of(exc.resource_id), exc.resource_id.split(':', 2)[-1])
+        if exc.resource_id.startswith('*:host_factory_token:'):
+            message = 'Host factory token not found'
+        else:
+            message = "%s '%s' not found" % (_kind_of(exc.resource_id), exc.resource_id.split(':', 2)[-1])
     return rails_json(exc.status, {'error': {'kind': _KINDS.get(exc.status, 'ArgumentError'), 'message': message}})
 
 

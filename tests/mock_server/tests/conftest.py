@@ -55,6 +55,7 @@ class MockProcess:
         self.announce = json.loads(self.proc.stdout.readline())
         self.url = self.announce['url']
         self.session = requests.Session()
+        self.session.trust_env = False  # no proxies, and REQUESTS_CA_BUNDLE must not replace the test CA
         if self.url.startswith('https'):
             self.session.verify = CA
 
