@@ -72,6 +72,8 @@ options:
 """
 
     # Credentials to authenticate to Conjur (conjur_argument_spec(login_required=True)).
+    # They are deliberately not shared by every module of the conjur action group: modules that run on the new
+    # machines (hostfactory_host) must never receive the controller's API key through module_defaults.
     LOGIN = r"""
 options:
   login:
@@ -79,6 +81,9 @@ options:
       - Login to authenticate with, for example V(admin) or V(host/ansible/controller).
       - If not set, the environment variable E(CONJUR_AUTHN_LOGIN) is used.
       - Required with O(api_key).
+      - The credential options are not accepted by every module of the C(group/hostfactory.enrollment.conjur) action
+        group (M(hostfactory.enrollment.hostfactory_host) runs on the new machines and must not receive them). Set them
+        on the task, through the environment, or in C(module_defaults) for this module by name.
     type: str
   api_key:
     description:

@@ -75,13 +75,14 @@ class ApiError(HttpError):
         self.headers = headers or {}
 
     def server_message(self):
-        """The C(error.message) of a Conjur-style JSON error body, or the body text, or None."""
-        if not self.body:
+        """The C(error.message) of a JSON error body, or a plain-text body; None for empty and HTML bodies."""
+        text = (self.body or '').strip()
+        if not text or text.startswith('<'):
             return None
         try:
-            data = json.loads(self.body)
+            data = json.loads(text)
         except ValueError:
-            return self.body
+            return text
         if isinstance(data, dict):
             error = data.get('error')
             if isinstance(error, dict) and error.get('message'):

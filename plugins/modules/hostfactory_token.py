@@ -136,15 +136,16 @@ EXAMPLES = r"""
   run_once: true
   delegate_to: localhost
 
-- name: Mint ten tokens expiring at a fixed time, with the connection taken from module_defaults
+- name: Mint ten tokens expiring at a fixed time, with the connection and credentials taken from module_defaults
   module_defaults:
     group/hostfactory.enrollment.conjur:
       appliance_url: https://conjur.example.com
       account: myorg
       ca_path: /etc/conjur.pem
+    hostfactory.enrollment.hostfactory_token:
+      login: admin
+      api_key: "{{ conjur_admin_api_key }}"
   hostfactory.enrollment.hostfactory_token:
-    login: admin
-    api_key: "{{ conjur_admin_api_key }}"
     host_factory: myorg:host_factory:provisioning/hosts
     expiration: "2030-01-31T12:00:00Z"
     count: 10

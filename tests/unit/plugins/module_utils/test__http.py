@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-import datetime
 import email.utils
 import http.server
 import json
+import pathlib
 import ssl
 import threading
 import time
@@ -335,47 +335,16 @@ def test_response_header_lookup_is_case_insensitive():
 
 # -- TLS ------------------------------------------------------------------------------------------------------------
 
+TLS_DIR = pathlib.Path(__file__).resolve().parents[3] / 'mock_server' / 'tls'
+
+
 @pytest.fixture(scope='module')
-def pki(tmp_path_factory):
-    """A CA, a server certificate for 127.0.0.1 signed by it, and an unrelated CA (needs cryptography)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-    import ipaddress
-
-    def name(common):
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
-
-    def build(subject, issuer, key, sign_key, ca, san=None):
-        now = datetime.datetime.now(datetime.timezone.utc)
-        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
-                   .not_valid_after(now + datetime.timedelta(days=2))
-                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-        if san:
-            builder = builder.add_extension(x509.SubjectAlternativeName(san), critical=False)
-        if ca:
-            builder = builder.add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False),
-                                            critical=True)
-        return builder.sign(sign_key, hashes.SHA256())
-
-    def pem(cert):
-        return cert.public_bytes(serialization.Encoding.PEM).decode('ascii')
-
-    ca_key, other_key, srv_key = (ec.generate_private_key(ec.SECP256R1()) for i in range(3))
-    ca = build(name('unit CA'), name('unit CA'), ca_key, ca_key, True)
-    other = build(name('other CA'), name('other CA'), other_key, other_key, True)
-    srv = build(name('127.0.0.1'), name('unit CA'), srv_key, ca_key, False,
-                [x509.IPAddress(ipaddress.ip_address('127.0.0.1'))])
-    base = tmp_path_factory.mktemp('pki')
-    paths = {}
-    for label, text in (('ca', pem(ca)), ('other', pem(other)), ('cert', pem(srv))):
-        paths[label] = base / ('%s.pem' % label)
-        paths[label].write_text(text)
-    paths['key'] = base / 'key.pem'
-    paths['key'].write_bytes(srv_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                   serialization.NoEncryption()))
+def pki():
+    """The repository's test PKI (tests/mock_server/tls): a CA, a 127.0.0.1 server certificate, an unrelated CA."""
+    paths = {'ca': TLS_DIR / 'ca.pem', 'other': TLS_DIR / 'other-ca.pem', 'cert': TLS_DIR / 'server.pem',
+             'key': TLS_DIR / 'server.key'}
+    for path in paths.values():
+        assert path.is_file(), 'missing test PKI file %s' % path
     return paths
 
 
@@ -432,3 +401,4 @@ def test_api_error_server_message_variants():
     assert err(json.dumps({'message': 'top'})).server_message() == 'top'
     assert err('text body').server_message() == 'text body'
     assert err('').server_message() is None
+    assert err('<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>').server_message() is None
