@@ -47,14 +47,14 @@ def api_key_role(state, login, api_key, client_ip):
     role = state.roles.get(state.role_id_for_login(login))
     if role is None or not api_key or not hmac.compare_digest(api_key, role.api_key.encode('utf-8')):
         return None
-    if role.restricted_to and not ip_in(client_ip, [net for _, net in role.restricted_to]):
+    if role.restricted_to and not ip_in(client_ip, [pair[1] for pair in role.restricted_to]):
         return None
     return role
 
 
 def basic_login(state, req):
     """GET .../login with HTTP Basic: 200 text/plain API key, 401 empty, 403 outside restricted_to."""
-    scheme, _, value = req.headers.get('authorization', '').partition(' ')
+    scheme, _sep, value = req.headers.get('authorization', '').partition(' ')
     if scheme.lower() != 'basic':
         return empty(401)
     try:
@@ -66,7 +66,7 @@ def basic_login(state, req):
             hmac.compare_digest(secret.encode('utf-8'), role.api_key.encode('utf-8'))
             or (role.password and hmac.compare_digest(secret.encode('utf-8'), role.password.encode('utf-8')))):
         return empty(401)
-    if role.restricted_to and not ip_in(req.client_ip, [net for _, net in role.restricted_to]):
+    if role.restricted_to and not ip_in(req.client_ip, [pair[1] for pair in role.restricted_to]):
         return empty(403)
     return role
 

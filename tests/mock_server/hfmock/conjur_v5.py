@@ -44,7 +44,7 @@ def host_json(host, api_key):
         body['policy'] = host.policy
     body['permissions'] = []
     body['annotations'] = [_annotation(name, value, host.policy) for name, value in host.annotations]
-    body['restricted_to'] = [cidr for cidr, _ in host.restricted_to]
+    body['restricted_to'] = [pair[0] for pair in host.restricted_to]
     body['api_key'] = api_key
     return body
 

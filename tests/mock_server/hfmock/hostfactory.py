@@ -63,8 +63,8 @@ class ServerError(HFError):
 
 def find_host_factory(state, role, resource_id):
     """Resource[id] plus visibility and kind checks, in Conjur's order (404, then 422 kind)."""
-    account, _, rest = resource_id.partition(':')
-    kind, _, identifier = rest.partition(':')
+    account, _sep, rest = resource_id.partition(':')
+    kind, _sep, identifier = rest.partition(':')
     if account == state.account:
         if kind == 'host_factory':
             hf = state.hfs.get(identifier)
@@ -105,7 +105,7 @@ def mint_tokens(state, role, hf, params, default_ttl=None):
     if parsed.epoch <= now:
         raise HFError('Value for parameter expiration must be in the future: %s' % parsed.ruby_to_s())
     cidrs, networks = _cidr_param(params.get('cidr'))
-    tokens = [HFToken(random_token(), hf, parsed.epoch, cidrs, networks) for _ in range(count)]
+    tokens = [HFToken(random_token(), hf, parsed.epoch, cidrs, networks) for _index in range(count)]
     with state.lock:
         for token in tokens:
             state.hf_tokens[token.token] = token
@@ -123,7 +123,7 @@ def _cidr_param(value):
         pairs = [normalize_cidr(item) for item in value]
     except CidrError as exc:
         raise Unprocessable(str(exc))
-    return [c for c, _ in pairs], tuple(n for _, n in pairs)
+    return [pair[0] for pair in pairs], tuple(pair[1] for pair in pairs)
 
 
 def revoke_token(state, role, token):

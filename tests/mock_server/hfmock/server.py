@@ -92,7 +92,7 @@ class Handler(socketserver.StreamRequestHandler):
                 if parsed is None:
                     return
                 method, target, headers, body, keep_alive = parsed
-                path, _, query = target.partition('?')
+                path, _sep, query = target.partition('?')
                 req = Request(method, path, query, headers, body, peer, scheme, server.host_port)
                 response, fault = server.app.handle(req)
                 if fault == 'reset':
@@ -134,7 +134,7 @@ class Handler(socketserver.StreamRequestHandler):
 
     def read_headers(self, family):
         headers = {}
-        for _ in range(MAX_HEADERS + 1):
+        for _index in range(MAX_HEADERS + 1):
             line = self.rfile.readline(MAX_LINE + 1)
             if len(line) > MAX_LINE:
                 raise FramingError(431, 'Header line too long', family)

@@ -73,14 +73,14 @@ def test_reset_mode_closes_without_response(mock):
 def test_routes_filter_and_count(mock):
     mock.mock('faults', {'fail_rate': 1, 'fail_status': 502, 'routes': ['/host_factories/hosts'], 'count': 2})
     assert mock.post(AUTHN, data=KEYS['admin']).status_code == 200
-    statuses = [mock.post('/host_factories/hosts', data={'id': 'x'}).status_code for _ in range(3)]
+    statuses = [mock.post('/host_factories/hosts', data={'id': 'x'}).status_code for _index in range(3)]
     assert statuses == [502, 502, 401]
     assert mock.mock('faults')['count'] == 0
 
 
 def test_partial_rate_fails_some(mock):
     mock.mock('faults', {'fail_rate': 0.5, 'fail_status': 503})
-    statuses = [mock.post(AUTHN, data=KEYS['admin']).status_code for _ in range(200)]
+    statuses = [mock.post(AUTHN, data=KEYS['admin']).status_code for _index in range(200)]
     assert 20 < statuses.count(503) < 180 and statuses.count(503) + statuses.count(200) == 200
 
 
@@ -93,7 +93,7 @@ def test_latency_is_added(mock):
 
 def test_mock_endpoints_are_never_faulted_or_counted(mock):
     mock.mock('faults', {'fail_rate': 1, 'mode': 'reset'})
-    for _ in range(3):
+    for _index in range(3):
         assert mock.get('/_mock/stats').status_code == 200
     assert mock.mock('stats')['requests_total'] == 0
 

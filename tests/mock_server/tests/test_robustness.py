@@ -29,11 +29,16 @@ def _raw(mock, payload, read_all=True):
 
 
 def _parse(raw):
-    head, _, body = raw.partition(b'\r\n\r\n')
+    head, _sep, body = raw.partition(b'\r\n\r\n')
     lines = head.decode('latin-1').split('\r\n')
     status = int(lines[0].split(' ')[1])
-    headers = {k.lower(): v.strip() for k, _, v in (line.partition(':') for line in lines[1:])}
+    headers = dict(_header(line) for line in lines[1:])
     return status, headers, body
+
+
+def _header(line):
+    name, _sep, value = line.partition(':')
+    return name.lower(), value.strip()
 
 
 @pytest.mark.parametrize('payload', [
@@ -55,9 +60,9 @@ def test_bad_framing_is_400_json_and_closes(mock, payload):
 
 
 def test_oversized_request_line_and_headers(mock):
-    status, _, body = _parse(_raw(mock, b'GET /' + b'a' * 9000 + b' HTTP/1.1\r\n\r\n'))
+    status, _headers, body = _parse(_raw(mock, b'GET /' + b'a' * 9000 + b' HTTP/1.1\r\n\r\n'))
     assert status == 414 and json.loads(body)
-    status, _, body = _parse(_raw(mock, b'GET / HTTP/1.1\r\nX-Big: ' + b'a' * 9000 + b'\r\n\r\n'))
+    status, _headers, body = _parse(_raw(mock, b'GET / HTTP/1.1\r\nX-Big: ' + b'a' * 9000 + b'\r\n\r\n'))
     assert status == 431 and json.loads(body)
     many = b''.join(b'X-H%d: v\r\n' % i for i in range(150))
     assert _parse(_raw(mock, b'GET / HTTP/1.1\r\n' + many + b'\r\n'))[0] == 431
@@ -68,7 +73,7 @@ def test_huge_body_is_413_json_per_service(mock):
     assert response.status_code == 413 and response.json()['error']['code'] == 'request_too_large'
     rax = mock.rax('POST', data=b'{' * (70 * 1024))
     assert rax.status_code == 413 and rax.json()['type'] == 'requestTooLargeError'
-    status, headers, _ = _parse(_raw(mock, b'POST /v2.0/tokens HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n'))
+    status, headers, _body = _parse(_raw(mock, b'POST /v2.0/tokens HTTP/1.1\r\nContent-Length: 99999999\r\n\r\n'))
     assert status == 413 and headers['connection'] == 'close'
     assert mock.post('/authn/%s/admin/authenticate' % ACCOUNT, data=KEYS['admin']).status_code == 200
 
@@ -88,14 +93,14 @@ def test_keep_alive_with_exact_content_length(mock):
     one = b'GET /v1.0/%s/agent_tokens HTTP/1.1\r\nHost: h\r\nX-Auth-Token: %s\r\n\r\n' % (RAX['tenant_id'].encode(), RAX['auth_token'].encode())
     with socket.create_connection(('127.0.0.1', mock.port), timeout=10) as sock:
         reader = sock.makefile('rb')
-        for _ in range(5):
+        for _index in range(5):
             sock.sendall(one + b'GET /nope HTTP/1.1\r\n\r\n')
             for expected in (200, 401):
                 status_line = reader.readline()
                 assert int(status_line.split()[1]) == expected
                 headers = {}
                 for line in iter(reader.readline, b'\r\n'):
-                    name, _, value = line.decode().partition(':')
+                    name, _sep, value = line.decode().partition(':')
                     headers[name.lower()] = value.strip()
                 body = reader.read(int(headers['content-length']))
                 assert 'connection' not in headers
