@@ -75,8 +75,15 @@ units: stage ## ansible-test units on the controller Python and on the oldest ta
 	cd $(COLL) && rm -rf tests/output/junit && ansible-test units --local --color no --python $(CTRL_PY) \
 	  && ansible-test units --venv --color no --python 3.9
 
-integration: stage ## ansible-test integration (TARGETS="a b" to pick)
-	cd $(COLL) && ansible-test integration --local --color no $(TARGETS)
+# Every target runs at -vvvv; the whole output goes to $(BUILD)/integration.log. Then tools/leak_check.py checks that
+# no secret the mock servers issued (saved by setup_mock_server under tests/output/mock-secrets/) appears in that log
+# or in any file ansible-test left under tests/output. The checker's self-test runs first, so it is known to catch.
+integration: stage ## ansible-test integration at -vvvv (TARGETS="a b" to pick), then the leak check of all output
+	@$(VENV)/bin/python tools/leak_check.py --self-test
+	@rm -rf $(COLL)/tests/output/mock-secrets
+	@rc=0; cd $(COLL) && { ansible-test integration --local --color no -vvvv $(TARGETS) 2>&1 | tee $(BUILD)/integration.log || rc=$$?; }; \
+	  $(VENV)/bin/python $(ROOT)/tools/leak_check.py --secrets $(COLL)/tests/output/mock-secrets \
+	    $(BUILD)/integration.log $(COLL)/tests/output || rc=1; exit $$rc
 
 mock-tests: venv ## the mock server's own pytest suite
 	cd $(ROOT) && $(VENV)/bin/python -m pytest tests/mock_server/tests -q -p no:cacheprovider --junitxml=$(BUILD)/junit/mock.xml

@@ -1,0 +1,338 @@
+# Copyright (c) 2026, hostfactory.enrollment contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Leak check: prove that no secret the mock server issued (or was seeded with) reached any output of a test run.
+
+Reads every ``*.json`` under the secrets directories (the mock's ``GET /_mock/secrets``, saved by the
+setup_mock_server target: ``{"api_keys": [...], "hf_tokens": [...], ...}``), then scans the given files and
+directories (logs, junit files, everything ansible-test left under tests/output) for each secret in these forms:
+
+- plain, JSON-escaped, percent-encoded (``quote`` and ``quote_plus``);
+- base64, standard and URL-safe, padded or not, on its own or inside a longer base64 text at any byte offset
+  (what ``slurp`` of a file holding the secret prints);
+- for secrets with characters outside the token alphabet (the JSON of an access token): their longest token run.
+
+Prints one line per leak with the location (file and line), the secret's kind, the form it was found in and a
+short SHA-256 fingerprint -- never the secret -- and a one-line summary::
+
+    leak_check: checked 1234 secrets from 9 mock runs against 57 files (12.3 MB): 0 leaks
+
+Exit status: 0 no leak, 1 leaks found, 2 nothing to check (no secrets file, or fewer runs than --min-runs).
+
+``--self-test`` plants secrets in every form in scratch files and checks that each one is caught, that clean text
+is not flagged and that the report never holds a secret; it exits non-zero if the checker could miss a leak.
+
+Usage: python tools/leak_check.py --secrets DIR [--secrets DIR ...] [--exclude PATH ...] [--min-runs N] PATH...
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+import urllib.parse
+
+MIN_SECRET = 8          # shorter values are not distinctive enough to search for
+MIN_PATTERN = 12        # no searched form is shorter than this
+ANCHOR = 12             # length of the index key taken from each form
+TOKEN_CHARS = rb'A-Za-z0-9+/=_.~%-'
+TOKEN_RUN = re.compile(rb'[' + TOKEN_CHARS + rb']{%d,}' % ANCHOR)
+
+
+def fingerprint(secret):
+    return hashlib.sha256(secret.encode('utf-8', 'surrogateescape')).hexdigest()[:10]
+
+
+def _b64_inner(data, offset, urlsafe):
+    """The part of base64(<offset bytes> + data) that depends on C(data) only (whole 4-char groups)."""
+    encoded = (base64.urlsafe_b64encode if urlsafe else base64.b64encode)(b'\0' * offset + data)
+    start = 4 if offset else 0
+    whole = (offset + len(data)) // 3 * 4
+    return encoded[start:whole]
+
+
+def forms(secret):
+    """{form name: bytes} for one secret; forms shorter than MIN_PATTERN are left out."""
+    raw = secret.encode('utf-8', 'surrogateescape')
+    found = {'plain': raw}
+    escaped = json.dumps(secret)[1:-1].encode('ascii')
+    if escaped != raw:
+        found['json-escaped'] = escaped
+        found['json-escaped-twice'] = json.dumps(json.dumps(secret)[1:-1])[1:-1].encode('ascii')
+    found['percent'] = urllib.parse.quote(secret, safe='').encode('ascii')
+    found['percent-plus'] = urllib.parse.quote_plus(secret, safe='').encode('ascii')
+    for urlsafe, name in ((False, 'base64'), (True, 'base64url')):
+        # unpadded base64 is a prefix of the padded form, so searching for it finds both
+        found[name] = (base64.urlsafe_b64encode if urlsafe else base64.b64encode)(raw).rstrip(b'=')
+        for offset in (1, 2):
+            found['%s+%d' % (name, offset)] = _b64_inner(raw, offset, urlsafe)
+    runs = re.findall(rb'[A-Za-z0-9+/_-]+', raw)
+    if runs and max(runs, key=len) != raw:
+        found['fragment'] = max(runs, key=len)
+    unique = {}
+    for name, value in found.items():
+        if len(value) >= MIN_PATTERN and value not in unique.values():
+            unique[name] = value
+    return unique
+
+
+class Pattern:
+    __slots__ = ('value', 'kind', 'form', 'fingerprint', 'anchor_at')
+
+    def __init__(self, value, kind, form, fp, anchor_at):
+        self.value = value
+        self.kind = kind
+        self.form = form
+        self.fingerprint = fp
+        self.anchor_at = anchor_at
+
+
+def _anchor(value):
+    """Offset of the first ANCHOR-long run of token characters in C(value), or None."""
+    match = re.search(rb'[' + TOKEN_CHARS + rb']{%d}' % ANCHOR, value)
+    return match.start() if match else None
+
+
+class Index:
+    """Every form of every secret, keyed by an ANCHOR-long slice of token characters."""
+
+    def __init__(self):
+        self.by_anchor = {}
+        self.secrets = 0
+        self.skipped = 0
+        self.unsearchable = 0
+
+    def add(self, kind, secret):
+        if not isinstance(secret, str) or len(secret) < MIN_SECRET:
+            self.skipped += 1
+            return
+        self.secrets += 1
+        fp = fingerprint(secret)
+        searchable = False
+        for form, value in forms(secret).items():
+            at = _anchor(value)
+            if at is None:
+                continue
+            searchable = True
+            key = value[at:at + ANCHOR]
+            self.by_anchor.setdefault(key, []).append(Pattern(value, kind, form, fp, at))
+        if not searchable:
+            self.unsearchable += 1
+
+    def scan(self, data):
+        """Yield (offset, Pattern) for every match in C(data) (bytes), once per pattern and offset."""
+        seen = set()
+        index = self.by_anchor
+        for run in TOKEN_RUN.finditer(data):
+            chunk = run.group()
+            base = run.start()
+            for i in range(len(chunk) - ANCHOR + 1):
+                patterns = index.get(chunk[i:i + ANCHOR])
+                if not patterns:
+                    continue
+                for pattern in patterns:
+                    start = base + i - pattern.anchor_at
+                    if start >= 0 and data.startswith(pattern.value, start) and (start, pattern.fingerprint) not in seen:
+                        seen.add((start, pattern.fingerprint))
+                        yield start, pattern
+
+
+def load_secrets(directories, index):
+    """Add every secret of every C(*.json) under C(directories); return the number of files (mock runs)."""
+    runs = 0
+    for directory in directories:
+        if not os.path.isdir(directory):
+            continue
+        for name in sorted(os.listdir(directory)):
+            if not name.endswith('.json'):
+                continue
+            with open(os.path.join(directory, name), 'r', encoding='utf-8') as handle:
+                data = json.load(handle)
+            runs += 1
+            for kind, values in sorted(data.items()):
+                for value in values if isinstance(values, list) else [values]:
+                    index.add(kind, value)
+    return runs
+
+
+def files_to_scan(paths, excluded):
+    excluded = [os.path.abspath(p) for p in excluded]
+
+    def skip(path):
+        path = os.path.abspath(path)
+        return any(path == e or path.startswith(e + os.sep) for e in excluded)
+
+    for path in paths:
+        if skip(path):
+            continue
+        if os.path.isfile(path):
+            yield path
+            continue
+        for dirpath, dirnames, filenames in os.walk(path):
+            dirnames[:] = sorted(d for d in dirnames if not skip(os.path.join(dirpath, d)))
+            for name in sorted(filenames):
+                full = os.path.join(dirpath, name)
+                if not skip(full) and os.path.isfile(full) and not os.path.islink(full):
+                    yield full
+
+
+def check(index, paths):
+    """Return (leak lines, files scanned, bytes scanned)."""
+    leaks, count, size = [], 0, 0
+    for path in paths:
+        try:
+            with open(path, 'rb') as handle:
+                data = handle.read()
+        except OSError as exc:
+            leaks.append('ERROR: cannot read %s: %s' % (path, exc.strerror or exc))
+            continue
+        count += 1
+        size += len(data)
+        for offset, pattern in index.scan(data):
+            line = data.count(b'\n', 0, offset) + 1
+            leaks.append('LEAK: %s:%d: %s secret (%s form), fingerprint %s'
+                         % (path, line, pattern.kind, pattern.form, pattern.fingerprint))
+    return leaks, count, size
+
+
+def human(size):
+    for unit in ('B', 'KB', 'MB', 'GB'):
+        if size < 1024 or unit == 'GB':
+            return ('%d %s' % (size, unit)) if unit == 'B' else ('%.1f %s' % (size, unit))
+        size /= 1024.0
+    return str(size)  # pragma: no cover
+
+
+def run(secret_dirs, paths, excluded=(), min_runs=1, out=sys.stdout):
+    index = Index()
+    runs = load_secrets(secret_dirs, index)
+    excluded = list(excluded) + list(secret_dirs)
+    if runs < min_runs or index.secrets == 0:
+        out.write('leak_check: found %d mock runs with %d secrets under %s (need at least %d runs): nothing to check\n'
+                  % (runs, index.secrets, ', '.join(secret_dirs), min_runs))
+        return 2
+    leaks, count, size = check(index, files_to_scan(paths, excluded))
+    for line in leaks:
+        out.write(line + '\n')
+    if index.unsearchable:
+        out.write('leak_check: WARNING: %d secrets have no searchable form\n' % index.unsearchable)
+    out.write('leak_check: checked %d secrets from %d mock runs against %d files (%s): %d leaks\n'
+              % (index.secrets, runs, count, human(size), len([x for x in leaks if x.startswith('LEAK')])))
+    return 1 if leaks else 0
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# self-test
+# ------------------------------------------------------------------------------------------------------------------
+
+SELF_TEST_SECRETS = {
+    'api_keys': ['1tq3kbm2y1nfkq3z0hxaed5s0wq2ke8v3gq2wjyz6ar1rvqv2mwhgz'],
+    'agent_tokens': ['4f0c2d9e8b7a6f5e4d3c2b1a09f8e7d6c5b4a39281706f5e4d3c2b1a0f9e8d7c.123456'],
+    'access_tokens': ['{"protected":"eyJhbGciOiJjb25qdXIub3JnL3Nsb3NpbG8vdjIifQ==","payload":"eyJzdWIiOiJhZG1pbiJ9",'
+                      '"signature":"c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmUtc2lnbmF0dXJlLXNpZ25hdHVyZQ=="}'],
+    'seeded': ['pa ss/wo+rd&=?Zq81~', 'short'],
+}
+
+
+def _self_test_cases():
+    """(name, file content, expected (kind, form) or None)."""
+    key = SELF_TEST_SECRETS['api_keys'][0]
+    agent = SELF_TEST_SECRETS['agent_tokens'][0]
+    token = SELF_TEST_SECRETS['access_tokens'][0]
+    password = SELF_TEST_SECRETS['seeded'][0]
+    cases = [
+        ('clean text', b'ok: [localhost] => {"changed": false, "api_key": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"}\n'
+         + key[:10].encode() + b' ' + key[10:].encode() + b'\nsha ' + hashlib.sha256(key.encode()).hexdigest().encode(), None),
+        ('a value too short to search', b'password short\n', None),
+        ('plain api key in a log line', b'line one\n    "password": "%s"\n' % key.encode(), ('api_keys', 'plain')),
+        ('plain agent token', b'token=' + agent.encode(), ('agent_tokens', 'plain')),
+        ('api key in standard base64 with padding', base64.b64encode(key.encode()), ('api_keys', 'base64')),
+        ('password in URL-safe base64 without padding, at byte offset 1',
+         base64.urlsafe_b64encode(b'\xfb' + password.encode()).rstrip(b'='), ('seeded', 'base64url+1')),
+        ('password in percent encoding', b'body=' + urllib.parse.quote(password, safe='').encode(), ('seeded', 'percent')),
+        ('password in form encoding', b'a=b&password=' + urllib.parse.quote_plus(password, safe='').encode(),
+         ('seeded', 'percent-plus')),
+        ('access token JSON escaped in a result', json.dumps({'stdout': token}).encode(), ('access_tokens', 'json-escaped')),
+        ('access token in base64', b'Token token="%s"' % base64.b64encode(token.encode()), ('access_tokens', 'base64')),
+    ]
+    for offset in range(3):
+        identity = ('x' * offset + 'machine https://conjur/authn\n    login host/web\n    password %s\n' % key).encode()
+        at = identity.index(key.encode())
+        cases.append(('slurped identity file, secret at byte offset %d' % at,
+                      b'"content": "%s"' % base64.b64encode(identity),
+                      ('api_keys', 'base64+%d' % (at % 3) if at % 3 else 'base64')))
+    return cases
+
+
+def self_test(out=sys.stdout):
+    failures = []
+    cases = _self_test_cases()
+    all_secrets = [s for values in SELF_TEST_SECRETS.values() for s in values]
+    with tempfile.TemporaryDirectory(prefix='leak-check-self-test-') as scratch:
+        secrets_dir = os.path.join(scratch, 'mock-secrets')
+        os.mkdir(secrets_dir)
+        with open(os.path.join(secrets_dir, 'run.json'), 'w', encoding='utf-8') as handle:
+            json.dump(SELF_TEST_SECRETS, handle)
+        for number, (name, content, expected) in enumerate(cases):
+            path = os.path.join(scratch, 'case-%02d.log' % number)
+            with open(path, 'wb') as handle:
+                handle.write(content)
+            report = _Capture()
+            status = run([secrets_dir], [path], out=report)
+            text = report.text()
+            leaks = [line for line in text.splitlines() if line.startswith('LEAK')]
+            if any(secret in text for secret in all_secrets if len(secret) >= MIN_SECRET):
+                failures.append('%s: the report shows a secret' % name)
+            if expected is None and (status != 0 or leaks):
+                failures.append('%s: false positive: %s' % (name, leaks or text.strip()))
+            elif expected is not None:
+                kind, form = expected
+                wanted = '%s secret (%s form)' % (kind, form)
+                if status != 1 or not any(wanted in line and path in line for line in leaks):
+                    failures.append('%s: not caught as %s (status %d): %s' % (name, wanted, status, leaks))
+        report = _Capture()
+        if run([os.path.join(scratch, 'no-such-dir')], [scratch], out=report) != 2:
+            failures.append('a run without secrets files did not exit 2')
+        with open(os.path.join(secrets_dir, 'run.json'), 'w', encoding='utf-8') as handle:
+            handle.write('{}')
+        if run([secrets_dir], [scratch], out=_Capture()) != 2:
+            failures.append('a secrets file without secrets did not exit 2')
+    for failure in failures:
+        out.write('leak_check self-test FAILED: %s\n' % failure)
+    out.write('leak_check: self-test: %d cases passed, %d failed\n' % (len(cases) + 2 - len(failures), len(failures)))
+    return 1 if failures else 0
+
+
+class _Capture:
+    def __init__(self):
+        self.parts = []
+
+    def write(self, text):
+        self.parts.append(text)
+
+    def text(self):
+        return ''.join(self.parts)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
+    parser.add_argument('--secrets', action='append', default=[], metavar='DIR',
+                        help='directory of mock-secrets *.json files (repeatable)')
+    parser.add_argument('--exclude', action='append', default=[], metavar='PATH', help='file or directory not to scan')
+    parser.add_argument('--min-runs', type=int, default=1, help='fail (exit 2) with fewer secrets files than this')
+    parser.add_argument('--self-test', action='store_true', help='check that the checker catches planted secrets')
+    parser.add_argument('paths', nargs='*', help='files and directories to scan')
+    args = parser.parse_args(argv)
+    if args.self_test:
+        return self_test()
+    if not args.secrets or not args.paths:
+        parser.error('--secrets and at least one path are required (or --self-test)')
+    return run(args.secrets, args.paths, args.exclude, args.min_runs)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
