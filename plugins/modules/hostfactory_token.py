@@ -20,7 +20,7 @@ description:
   - Authenticates with O(login) and O(api_key), or with an access token from O(authn_token_file). The login needs the
     C(execute) privilege on the host factory to mint, C(update) to revoke, and C(read) for O(reuse=true).
 author:
-  - hostfactory.enrollment contributors
+  - hostfactory.enrollment contributors (@hostfactory)
 extends_documentation_fragment:
   - hostfactory.enrollment.conjur
   - hostfactory.enrollment.conjur.login

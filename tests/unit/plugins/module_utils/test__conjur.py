@@ -416,8 +416,8 @@ def test_get_host_factory_v5_and_v4():
     tokens = [{'expiration': '2050-01-01T00:00:00Z', 'cidr': ['10.0.0.0/8'], 'token': HF_TOKEN}]
     client, server = make_client()
     server.on('POST', '/authn/myorg/admin/authenticate', AUTHN_OK)
-    server.on('GET', '/resources/myorg/host_factory/provisioning%2Fhosts', (200, {'id': 'x', 'tokens': tokens,
-                                                                               'layers': ['myorg:layer:l']}))
+    document = {'id': 'x', 'tokens': tokens, 'layers': ['myorg:layer:l']}
+    server.on('GET', '/resources/myorg/host_factory/provisioning%2Fhosts', (200, document))
     result = client.get_host_factory('provisioning/hosts')
     assert result['id'] == 'myorg:host_factory:provisioning/hosts'
     assert result['tokens'] == [{'token': HF_TOKEN, 'expiration': '2050-01-01T00:00:00Z', 'cidr': ['10.0.0.0/8']}]

@@ -156,8 +156,8 @@ def test_reusable_tokens_filters_by_cidr_and_remaining_lifetime():
     (args(expiration='2001-01-01T00:00:00Z'), "expiration '2001-01-01T00:00:00Z' must be in the future"),
     (args(duration='1h', count=0), 'count must be 1 or more'),
     (args(), 'one of expiration or duration is required'),
-    ({k: v for k, v in args(duration='1h').items() if k != 'host_factory'}, 'state is present but all of the '
-                                                                             'following are missing: host_factory'),
+    ({k: v for k, v in args(duration='1h').items() if k != 'host_factory'},
+     'state is present but all of the following are missing: host_factory'),
     (args(state='absent'), 'state is absent but any of the following are missing: token, tokens'),
     (args(duration='1h', ca_path='/a', ca_content='b'), 'parameters are mutually exclusive: ca_path|ca_content'),
     (args(duration='1h', appliance_url='ftp://conjur'), 'appliance_url must be an https:// URL'),
