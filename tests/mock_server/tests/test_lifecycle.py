@@ -12,7 +12,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -144,6 +143,5 @@ def test_ipv6_loopback_bind(tmp_path):
     try:
         assert server.url == 'http://[::1]:%d' % server.port
         assert server.get('/_mock/health').status_code == 200
-        time.sleep(0)
     finally:
         assert server.stop() == 0
