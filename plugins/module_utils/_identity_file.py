@@ -181,17 +181,31 @@ def parse_netrc(text):
 # netrc writing
 # --------------------------------------------------------------------------------------------------------------
 
-def quote_token(value):
-    """Render one netrc token, quoting it only when it needs quotes (whitespace, quote, backslash, leading C(#))."""
+def unsafe_token_reason(value):
+    """Why C(value) cannot be a netrc token every client reads alike, or None when it can.
+
+    Quoting is not an option: Python's netrc before 3.11 (and other readers) split quoted values at whitespace.
+    """
     value = str(value)
-    if value and not (_NEEDS_QUOTES & set(value)) and not value.startswith('#'):
-        return value
-    return '"%s"' % value.replace('\\', '\\\\').replace('"', '\\"')
+    if not value:
+        return 'it is empty'
+    if _NEEDS_QUOTES & set(value):
+        return 'it contains whitespace, a double quote or a backslash'
+    if value.startswith('#'):
+        return "it starts with '#'"
+    return None
 
 
 def render_entry(machine, login, password):
-    """One entry in the layout of the official Conjur Ansible role (no trailing newline)."""
-    return 'machine %s\n    login %s\n    password %s' % (quote_token(machine), quote_token(login), quote_token(password))
+    """One entry in the layout of the official Conjur Ansible role (no trailing newline).
+
+    Raises L(IdentityFileError) when a value cannot be written as a plain netrc token (see L(unsafe_token_reason)).
+    """
+    for name, value in (('machine', machine), ('login', login), ('password', password)):
+        reason = unsafe_token_reason(value)
+        if reason:
+            raise IdentityFileError('the netrc %s cannot be written: %s' % (name, reason))
+    return 'machine %s\n    login %s\n    password %s' % (machine, login, password)
 
 
 def _removal_end(text, end):

@@ -55,6 +55,7 @@ options:
     description:
       - Identifier of the host to create, for example V(web-01) or V(myapp/web-01). It is used verbatim; the login
         written to the identity file is C(host/<id>).
+      - It must not contain whitespace, double quotes or backslashes, which not every netrc reader can handle.
       - The server creates the host in the host factory's account at the root of the policy tree.
       - If a host with this id already exists and is owned by the host factory, the server B(rotates its API key),
         so any other machine that uses the same id loses its identity. Give every machine its own id.
@@ -142,6 +143,20 @@ options:
       - Written with mode V(0644). The module owns the whole content of this file; a file with the same content
         (as written by the official C(cyberark.conjur.conjur_host_identity) role) is left alone.
     type: path
+  login:
+    description:
+      - Not used; the host factory token is the only credential this module needs.
+      - Accepted so that C(module_defaults) for C(group/hostfactory.enrollment.conjur) can set the login options
+        for every module of the group.
+    type: str
+  api_key:
+    description:
+      - Not used, see O(login).
+    type: str
+  authn_token_file:
+    description:
+      - Not used, see O(login).
+    type: path
   cert_file:
     description:
       - Also write the CA certificate of O(ca_content) (or a copy of O(ca_path)) to this file, for example
@@ -149,7 +164,6 @@ options:
       - Requires O(ca_content) or O(ca_path).
     type: path
 notes:
-  - No Conjur login or API key is needed; the host factory token is the only credential.
   - Both the host factory token and the API key are hidden from the module's output, warnings and errors.
   - With O(api_version=4) the legacy Conjur 4 route is used; the netrc machine is still C(<appliance_url>/authn).
   - Only the identity file's owner, group and mode follow O(owner), O(group) and O(mode); O(conf_file) and
@@ -342,10 +356,12 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._identity_f
     read_text,
     resolve_gid,
     resolve_uid,
+    unsafe_token_reason,
     write_file_atomic,
 )
 
 HOST_KEYS = ('id', 'created_at', 'owner', 'permissions', 'annotations')
+UNUSED_LOGIN_OPTIONS = ('login', 'api_key', 'authn_token_file')
 PUBLIC_FILE_MODE = 0o644
 SELINUX_AND_ATTRIBUTE_OPTIONS = ('seuser', 'serole', 'selevel', 'setype', 'attributes')
 
@@ -355,7 +371,7 @@ class EnrollmentError(Exception):
 
 
 def argument_spec():
-    spec = conjur_argument_spec()
+    spec = conjur_argument_spec(login_required=True)
     spec.update(
         id=dict(type='str', required=True),
         host_factory_token=dict(type='str', no_log=True, fallback=(env_fallback, ['CONJUR_HOST_FACTORY_TOKEN'])),
@@ -527,9 +543,14 @@ class Enrollment:
         host_id = (params['id'] or '').strip()
         if not host_id:
             raise EnrollmentError('id must not be empty')
-        self.connection = ConjurConnection.from_params(params, warn=self.module.warn)
+        connection_params = dict((k, v) for k, v in params.items() if k not in UNUSED_LOGIN_OPTIONS)
+        self.connection = ConjurConnection.from_params(connection_params, warn=self.module.warn)
         machine = self.connection.netrc_machine
         login = 'host/%s' % host_id
+        for name, value, token in (('id', host_id, login), ('appliance_url', self.connection.appliance_url, machine)):
+            reason = unsafe_token_reason(token)
+            if reason:
+                raise EnrollmentError("%s '%s' cannot be written to the netrc identity file: %s" % (name, value, reason))
         identity_path = params['identity_file']
         self.result.update(login=login, identity_file=identity_path)
 
@@ -560,10 +581,10 @@ class Enrollment:
             check_writable(identity_path)
             resolve_uid(params['owner'])
             resolve_gid(params['group'])
-            self.result.update(enrolled=True, rotated=current_key is not None)
             api_key = None
             if not self.module.check_mode:
                 api_key = self.enroll(host_id)
+            self.result.update(enrolled=True, rotated=current_key is not None)
 
         if action == ENROLL or current_key:
             identity_plan.after = merge_entry(identity_text or '', machine, login, api_key or MASK)

@@ -24,11 +24,11 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._identity_f
     merge_entry,
     numeric_mode,
     parse_netrc,
-    quote_token,
     read_text,
     render_entry,
     resolve_gid,
     resolve_uid,
+    unsafe_token_reason,
     write_file_atomic,
 )
 
@@ -125,23 +125,25 @@ def test_render_entry_is_the_official_layout():
     assert render_entry(MACHINE, 'host/web-01', KEY) + '\n' == OFFICIAL
 
 
-@pytest.mark.parametrize('value, expected', [
-    ('plain', 'plain'),
-    ('host/a b', '"host/a b"'),
-    ('q"uote', '"q\\"uote"'),
-    ('back\\slash', '"back\\\\slash"'),
-    ('#hash', '"#hash"'),
-    ('', '""'),
+@pytest.mark.parametrize('value, reason', [
+    ('host/a b', 'whitespace'),
+    ('tab\there', 'whitespace'),
+    ('q"uote', 'double quote'),
+    ('back\\slash', 'backslash'),
+    ('#hash', "starts with '#'"),
+    ('', 'empty'),
 ])
-def test_quote_token(value, expected):
-    assert quote_token(value) == expected
+def test_render_refuses_values_that_need_quotes(value, reason):
+    assert reason in unsafe_token_reason(value)
+    with pytest.raises(IdentityFileError, match='the netrc login cannot be written: .*' + reason):
+        render_entry(MACHINE, value, KEY)
+    with pytest.raises(IdentityFileError, match='the netrc password cannot be written'):
+        merge_entry(OFFICIAL, MACHINE, 'host/web-01', value)
 
 
-def test_quoted_values_read_back_by_python_netrc(tmp_path):
-    text = render_entry(MACHINE, 'host/a b"c', 'p w') + '\n'
-    assert parse_netrc(text).credentials(MACHINE) == ('host/a b"c', 'p w')
-    login, _account, password = python_netrc(tmp_path, text).authenticators(MACHINE)
-    assert (login, password) == ('host/a b"c', 'p w')
+@pytest.mark.parametrize('value', ['host/web-01', 'host/a/b.c-d_e@f', KEY, 'https://c:8443/api/authn', 'x#y'])
+def test_plain_values_are_safe(value):
+    assert unsafe_token_reason(value) is None
 
 
 def test_merge_into_empty_file():
@@ -221,7 +223,7 @@ def test_mask_official_layout():
 
 
 def test_mask_quoted_password():
-    text = render_entry(MACHINE, 'host/a', 'has space') + '\n'
+    text = 'machine %s\n    login host/a\n    password "has space"\n' % MACHINE
     assert mask_netrc(text) == 'machine %s\n    login host/a\n    password %s\n' % (MACHINE, MASK)
 
 

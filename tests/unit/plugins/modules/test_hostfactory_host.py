@@ -439,7 +439,7 @@ def test_server_error_is_one_line_and_nothing_written(capfd, files, fake_client)
         "outside the token's CIDR restriction (HTTP 401)", status=401)
     out, result = run(capfd, files, host_factory_token=TOKEN)
     assert result['failed'] is True and '\n' not in result['msg'] and 'CIDR' in result['msg']
-    assert result['changed'] is False
+    assert result['changed'] is False and result['enrolled'] is False and result['host'] == {}
     assert not os.path.exists(files['identity'])
     assert TOKEN not in out
 
@@ -470,6 +470,20 @@ def test_empty_id_is_rejected(capfd, files, fake_client):
     assert fake_client.calls == []
 
 
+@pytest.mark.parametrize('host_id', ['web 01', 'we"b', 'web\\01', 'web\t01'])
+def test_id_that_netrc_cannot_hold_is_rejected_before_any_request(capfd, files, fake_client, host_id):
+    _out, result = run(capfd, files, id=host_id, host_factory_token=TOKEN)
+    assert result['failed'] is True
+    assert result['msg'].startswith("id '%s' cannot be written to the netrc identity file: " % host_id)
+    assert fake_client.calls == []
+
+
 def test_missing_account_is_reported(capfd, files):
     _out, result = run(capfd, files, account=None, host_factory_token=TOKEN)
     assert result['failed'] is True and 'account' in result['msg'] and 'CONJUR_ACCOUNT' in result['msg']
+
+
+def test_login_options_are_accepted_and_not_needed(capfd, files, fake_client):
+    """module_defaults for the conjur action group may set them; this module does not use them."""
+    _out, result = run(capfd, files, host_factory_token=TOKEN, login='admin', api_key='admin-api-key-value')
+    assert result['enrolled'] is True and result.get('failed') is not True
