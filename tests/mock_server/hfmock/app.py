@@ -50,19 +50,10 @@ class App:
         self.log = log
         self.shutdown_callback = None
         self.static, self.dynamic = _build_routes()
-        self._permissions = {}
 
     def request_shutdown(self):
         if self.shutdown_callback:
             self.shutdown_callback()
-
-    def permissions(self, hf):
-        """(role, privilege) pairs granted on a host factory by seeded privileges."""
-        pairs = []
-        for role in list(self.state.roles.values()):
-            if role.privileges:
-                pairs.extend((role.full_id, p) for p in sorted(role.privileges.get(hf.identifier, ())))
-        return pairs
 
     def family_of(self, path):
         if path.startswith('/v1.0/'):

@@ -145,7 +145,7 @@ def show_host_factory(app, req, account, identifier):
     body = {'created_at': iso_ms(hf.created_at), 'id': hf.full_id, 'owner': hf.owner}
     if hf.policy:
         body['policy'] = hf.policy
-    body['permissions'] = [{'privilege': p, 'role': r, 'policy': hf.policy} for r, p in app.permissions(hf)]
+    body['permissions'] = [{'privilege': p, 'role': r, 'policy': hf.policy} for r, p in hf.permissions]
     body['annotations'] = [_annotation(name, value, hf.policy) for name, value in hf.annotations]
     body['tokens'] = [token_json(t) for t in list(hf.tokens.values())]
     body['layers'] = list(hf.layers)

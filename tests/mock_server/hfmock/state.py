@@ -38,7 +38,7 @@ class Role:
 
 
 class HostFactory:
-    __slots__ = ('identifier', 'full_id', 'owner', 'layers', 'created_at', 'annotations', 'policy', 'tokens')
+    __slots__ = ('identifier', 'full_id', 'owner', 'layers', 'created_at', 'annotations', 'policy', 'tokens', 'permissions')
 
     def __init__(self, identifier, full_id, owner, layers, created_at):
         self.identifier = identifier
@@ -49,6 +49,7 @@ class HostFactory:
         self.annotations = ()
         self.policy = None
         self.tokens = {}
+        self.permissions = []
 
 
 class HFToken:
@@ -109,6 +110,10 @@ class State:
             host.annotations = _annotations(item.get('annotations', {}))
             host.layers = tuple(self.qualify('layer', x) for x in item.get('layers', []))
             host.policy = '%s:policy:root' % account
+        for role in self.roles.values():
+            for identifier, privileges in (role.privileges or {}).items():
+                if identifier in self.hfs:
+                    self.hfs[identifier].permissions.extend((role.full_id, p) for p in sorted(privileges))
         self.tenant = rax['tenant_id']
         self.rax_user, self.rax_key, self.rax_password = rax['username'], rax['api_key'], rax.get('password')
         self.auth_tokens = {}
