@@ -1,0 +1,140 @@
+# Copyright (c) 2026, hostfactory.enrollment contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fleet benchmark: N simulated machines (local connection) against the bundled mock server over TLS.
+
+Runs, in one go, an ansible.builtin.ping play (the cost floor of one task per host), the enrollment play of
+examples/enroll.yml on a fresh fleet, and the same play again, and prints wall times, their ratios to the ping
+play, the CPU time used by ansible-playbook and everything it started, and the API requests per machine counted by
+the mock (/_mock/stats). Usage (after `make stage`):
+
+    python tools/bench_fleet.py --build BUILD [--hosts 200] [--forks 5]
+
+Exits non-zero when a play failed or the results are not what the enrollment promises (every machine enrolled with
+a 0600 identity file, the re-run changing nothing and sending no request, no token left active); never judges the
+times.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import stat
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fleet  # noqa: E402  pylint: disable=wrong-import-position
+
+PING_PLAY = """---
+- name: Ping every machine (the cost floor of one task per host)
+  hosts: new_machines
+  gather_facts: false
+  tasks:
+    - name: Ping
+      ansible.builtin.ping:
+"""
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
+    parser.add_argument('--build', required=True, help='staging directory (BUILD of the Makefile)')
+    parser.add_argument('--hosts', type=int, default=200, help='number of simulated machines (default 200)')
+    parser.add_argument('--forks', type=int, help="ansible-playbook --forks (default: Ansible's, 5)")
+    parser.add_argument('--keep', action='store_true', help='keep the scratch directory')
+    return parser.parse_args(argv)
+
+
+class Measure:
+    """One play of the benchmark: its run and the requests the mock counted meanwhile."""
+
+    def __init__(self, label, run, before, after):
+        self.label = label
+        self.run = run
+        self.requests = after['requests_total'] - before['requests_total']
+        self.routes = dict((route, count - before['requests'].get(route, 0))
+                           for route, count in after['requests'].items() if count != before['requests'].get(route, 0))
+
+
+def identity_problems(fleet_root, names):
+    """Machines whose identity file is missing or not mode 0600."""
+    problems = []
+    for name in names:
+        path = os.path.join(fleet_root, name, 'conjur.identity')
+        if not os.path.exists(path):
+            problems.append('%s: no identity file' % name)
+        elif stat.S_IMODE(os.stat(path).st_mode) != 0o600:
+            problems.append('%s: identity file mode %o' % (name, stat.S_IMODE(os.stat(path).st_mode)))
+    return problems
+
+
+def result_problems(measures, hosts, tokens_active):
+    problems = []
+    for measure in measures:
+        if measure.run.returncode != 0 or len(measure.run.recap) != hosts:
+            problems.append('%s: ansible-playbook exited %d with %d/%d hosts in the recap:\n%s'
+                            % (measure.label, measure.run.returncode, len(measure.run.recap), hosts,
+                               measure.run.errors()))
+    _ping, fresh, rerun = measures
+    if fresh.run.total('changed') < hosts:
+        problems.append('the fresh run changed only %d of %d hosts' % (fresh.run.total('changed'), hosts))
+    if rerun.run.total('changed') or rerun.requests:
+        problems.append('the re-run reported changed=%d and sent %d requests (expected 0 and 0)'
+                        % (rerun.run.total('changed'), rerun.requests))
+    if tokens_active:
+        problems.append('%d host factory token(s) still active after the runs' % tokens_active)
+    return problems
+
+
+def report(measures, args):
+    ping = measures[0].run
+    print('\n| play (%d hosts, forks %s) | wall time | ratio to ping | CPU time | ratio to ping | API requests '
+          '| requests per host |' % (args.hosts, args.forks or 'default'))
+    print('|---|---|---|---|---|---|---|')
+    for measure in measures:
+        run = measure.run
+        print('| %s | %.1f s | %.2fx | %.1f s | %.2fx | %d | %.3f |'
+              % (measure.label, run.seconds, run.seconds / ping.seconds, run.cpu_seconds,
+                 run.cpu_seconds / ping.cpu_seconds, measure.requests, measure.requests / float(args.hosts)))
+    print('\nRequests of the fresh run by route: %s'
+          % ', '.join('%s: %d' % item for item in sorted(measures[1].routes.items())))
+    print('Reproduce: make bench HOSTS=%d%s' % (args.hosts, ' FORKS=%d' % args.forks if args.forks else ''))
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    collection = fleet.collection_dir(args.build)
+    workdir = fleet.scratch_dir('hf-bench-')
+    names = ['node-%04d' % i for i in range(1, args.hosts + 1)]
+    fleet_root = os.path.join(workdir, 'fleet')
+    inventory = fleet.write_inventory(os.path.join(workdir, 'inventory.json'), collection, names, fleet_root)
+    ping_play = os.path.join(workdir, 'ping.yml')
+    with open(ping_play, 'w', encoding='utf-8') as handle:
+        handle.write(PING_PLAY)
+    plays = (('ping', ping_play), ('enroll (fresh)', fleet.example(collection, 'enroll.yml')),
+             ('enroll (re-run)', fleet.example(collection, 'enroll.yml')))
+    measures = []
+    try:
+        with fleet.MockServer(collection, workdir) as mock:
+            env = dict(mock.env(), FLEET_ROOT=fleet_root)
+            print('Fleet benchmark: %d simulated machines against %s' % (args.hosts, mock.url))
+            for label, playbook in plays:
+                before = mock.stats()
+                run = fleet.run_playbook(args.build, playbook, inventory, env, mock.extra_vars(), forks=args.forks)
+                measures.append(Measure(label, run, before, mock.stats()))
+                print('  %-16s %6.1f s  rc=%d  changed=%d  failed=%d  requests=%d'
+                      % (label, run.seconds, run.returncode, run.total('changed'), run.total('failed'),
+                         measures[-1].requests))
+            problems = result_problems(measures, args.hosts, mock.stats()['tokens_active'])
+            problems.extend(identity_problems(fleet_root, names)[:5])
+    finally:
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
+    report(measures, args)
+    if problems:
+        print('\nFAILED:\n  ' + '\n  '.join(problems))
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
