@@ -112,7 +112,11 @@ options:
     type: list
     elements: raw
 notes:
-  - Revoking a token that no longer exists is not an error; it reports no change.
+  - Revoking a token that no longer exists is not an error; it reports no change. The v5 server answers the same way
+    (HTTP 404) when O(login) cannot see the token's host factory at all.
+  - The credential options (O(login), O(api_key), O(authn_token_file)) are not accepted by
+    M(hostfactory.enrollment.hostfactory_host), so set them in C(module_defaults) for this module by name rather than
+    in C(group/hostfactory.enrollment.conjur).
 seealso:
   - module: hostfactory.enrollment.hostfactory_host
   - name: Conjur host factory documentation
