@@ -166,9 +166,9 @@ def run(module):
         raise AgentConfigError("mode must be an octal number such as '0600', got '%s'" % params['mode'])
     current = read_text(path)
     changed = current != text or attributes_differ(path, mode, params['owner'], params['group'])
-    if changed and module.check_mode:
+    if changed:
         check_writable(path)
-    elif changed:
+    if changed and not module.check_mode:
         write_file_atomic(path, encode_text(text), mode=mode, owner=params['owner'], group=params['group'])
     result = {'changed': changed, 'path': path, 'fingerprint': fingerprint(config_token(text))}
     if module._diff:  # pylint: disable=protected-access

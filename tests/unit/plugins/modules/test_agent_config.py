@@ -90,3 +90,8 @@ def test_missing_directory_fails_in_check_mode_too(tmp_path, call):
     path = tmp_path / 'missing' / 'agent.cfg'
     result, _out = call(path=str(path), token=TOKEN, _ansible_check_mode=True)
     assert result['failed'] is True and 'does not exist' in result['msg']
+
+
+def test_missing_directory_is_named(tmp_path, call):
+    result, _out = call(path=str(tmp_path / 'missing' / 'agent.cfg'), token=TOKEN)
+    assert result['failed'] is True and 'directory %s does not exist' % (tmp_path / 'missing') in result['msg']
