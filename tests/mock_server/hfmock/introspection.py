@@ -68,7 +68,7 @@ def reset(app, _req):
 def secrets(app, _req):
     state = app.state
     with state.lock:
-        data = {key: list(values) for key, values in state.secrets.items()}
+        data = {key: list(dict.fromkeys(values)) for key, values in state.secrets.items()}
     return plain_json(200, data)
 
 

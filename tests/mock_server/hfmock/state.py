@@ -70,13 +70,16 @@ class State:
         self.lock = threading.Lock()
         self.seed = seed
         self.offset = 0.0
+        # Every secret issued or seeded during the life of the process; /_mock/reset keeps them, so that a leak
+        # check run at the end still sees what was issued before a reset.
+        self.secrets = {'api_keys': [], 'hf_tokens': [], 'access_tokens': [], 'agent_tokens': [], 'auth_tokens': [], 'seeded': []}
         self.load()
 
     def now(self):
         return time.time() + self.offset
 
     def load(self):
-        """(Re)build the seeded state; also zeroes stats, secrets and the clock offset."""
+        """(Re)build the seeded state; also zeroes stats and the clock offset (issued secrets are kept)."""
         conjur, rax = self.seed['conjur'], self.seed['rackspace']
         self.offset = 0.0
         now = self.now()
@@ -86,7 +89,6 @@ class State:
         self.requests_total = 0
         self.requests = {}
         self.rotations = 0
-        self.secrets = {'api_keys': [], 'hf_tokens': [], 'access_tokens': [], 'agent_tokens': [], 'auth_tokens': [], 'seeded': []}
         self.roles = {}
         self.hfs = {}
         self.hf_tokens = {}
