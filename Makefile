@@ -80,7 +80,7 @@ units: stage ## ansible-test units on the controller Python and on the oldest ta
 # or in any file ansible-test left under tests/output. The checker's self-test runs first, so it is known to catch.
 integration: stage ## ansible-test integration at -vvvv (TARGETS="a b" to pick), then the leak check of all output
 	@$(VENV)/bin/python tools/leak_check.py --self-test
-	@rm -rf $(COLL)/tests/output/mock-secrets
+	@rm -rf $(COLL)/tests/output/mock-secrets $(COLL)/tests/output/junit
 	@rc=0; cd $(COLL) && { ansible-test integration --local --color no -vvvv $(TARGETS) 2>&1 | tee $(BUILD)/integration.log || rc=$$?; }; \
 	  $(VENV)/bin/python $(ROOT)/tools/leak_check.py --secrets $(COLL)/tests/output/mock-secrets \
 	    $(BUILD)/integration.log $(COLL)/tests/output || rc=1; exit $$rc

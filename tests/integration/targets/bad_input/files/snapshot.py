@@ -1,0 +1,48 @@
+# Copyright (c) 2026, hostfactory.enrollment contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Print what bad input must not change, as JSON: the mock's counters and every file under a directory.
+
+Usage: python snapshot.py MOCK_URL CA_PATH DIRECTORY
+Output: {"server": {hosts, tokens_active, api_key_rotations, agent_tokens}, "files": ["path sha256 mode", ...]}
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import ssl
+import stat
+import sys
+import urllib.request
+
+COUNTERS = ('hosts', 'tokens_active', 'api_key_rotations', 'agent_tokens')
+
+
+def server(url, ca_path):
+    context = ssl.create_default_context(cafile=ca_path)
+    with urllib.request.urlopen(url + '/_mock/stats', context=context, timeout=30) as response:
+        stats = json.load(response)
+    return dict((name, stats[name]) for name in COUNTERS)
+
+
+def files(top):
+    found = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        for name in sorted(dirnames + filenames):
+            path = os.path.join(dirpath, name)
+            info = os.lstat(path)
+            digest = '-'
+            if stat.S_ISREG(info.st_mode):
+                with open(path, 'rb') as handle:
+                    digest = hashlib.sha256(handle.read()).hexdigest()
+            found.append('%s %s %04o' % (os.path.relpath(path, top), digest, stat.S_IMODE(info.st_mode)))
+    return sorted(found)
+
+
+def main(url, ca_path, top):
+    print(json.dumps({'server': server(url, ca_path), 'files': files(top)}))
+
+
+if __name__ == '__main__':
+    main(*sys.argv[1:4])
