@@ -295,7 +295,7 @@ class ActionModule(ActionBase):
     @staticmethod
     def controller_connection(settings, credentials):
         """The Conjur connection of the controller: no conf file is read."""
-        params = dict((name, settings.get(name)) for name in CONNECTION_OPTIONS)
+        params = dict((name, settings[name]) for name in CONNECTION_OPTIONS if settings.get(name) is not None)
         params.update((name, credentials.get(name)) for name in LOGIN_OPTIONS)
         params['config_file'] = None
         return ConjurConnection.from_params(params)
@@ -317,10 +317,21 @@ class ActionModule(ActionBase):
                 settings.update(ca_path=None, ca_content=read_controller_ca(args['ca_path']))
             client = ConjurClient(self.controller_connection(settings, args))
             minted = hostfactory_token.ensure_present(_ControllerRun(params), client)['tokens'][0]
+            access_token = client.authenticate()  # the one it minted with: no request
         except (EnrollError, HttpError, hostfactory_token.ParameterError) as exc:
             raise StoreError('cannot mint one on the controller: %s' % exc)
         # what revoke_minted needs to reach the same server again; never the api_key
-        return {'token': minted['token'], 'expiration': minted.get('expiration'), 'connection': settings}
+        return {'token': minted['token'], 'expiration': minted.get('expiration'), 'connection': settings,
+                'access_token': access_token}
+
+    @staticmethod
+    def revoke_credentials(args, store, key):
+        """The credentials of this task, led by the access token the tokens were minted with (saves a login; on a
+        401 the client logs in with login and api_key)."""
+        credentials = dict((name, args[name]) for name in LOGIN_OPTIONS)
+        if os.path.exists(store.access_token_file(key)):
+            credentials['authn_token_file'] = store.access_token_file(key)
+        return credentials
 
     def revoke_minted(self, args, store):
         """Revoke every token this plugin minted during this run, with the credentials given to this task."""
@@ -329,9 +340,12 @@ class ActionModule(ActionBase):
         with store.lock():
             for key, entry in store.entries():
                 left = []
+                client = None
                 for token in (entry or {}).get('minted', []):
                     try:
-                        client = ConjurClient(self.controller_connection(entry.get('connection') or args, args))
+                        if client is None:
+                            client = ConjurClient(self.controller_connection(entry.get('connection') or args,
+                                                                             self.revoke_credentials(args, store, key)))
                         revoked += int(client.revoke_token(token))
                     except HttpError as exc:
                         errors.append(str(exc))

@@ -66,8 +66,12 @@ class TokenStore:
         material = json.dumps([appliance_url, account, host_factory, sorted(cidr or []), login or ''])
         return hashlib.sha256(material.encode('utf-8')).hexdigest()[:32]
 
-    def _path(self, key):
-        return os.path.join(self.directory, key + '.json')
+    def _path(self, key, suffix='.json'):
+        return os.path.join(self.directory, key + suffix)
+
+    def access_token_file(self, key):
+        """Where the access token that minted under C(key) is kept, so that revoking needs no new login."""
+        return self._path(key, '.authn')
 
     @contextlib.contextmanager
     def lock(self):
@@ -88,12 +92,19 @@ class TokenStore:
             return None
 
     def write(self, key, entry):
+        """Replace the entry of C(key) atomically (mode 0600)."""
+        self._write_file(self._path(key), json.dumps(entry))
+
+    def write_access_token(self, key, token):
+        self._write_file(self.access_token_file(key), token)
+
+    def _write_file(self, path, text):
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix='.entry-')  # mkstemp creates the file 0600
         try:
             with os.fdopen(fd, 'w', encoding='utf-8') as handle:
-                json.dump(entry, handle)
-            os.rename(tmp, self._path(key))
+                handle.write(text)
+            os.rename(tmp, path)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
@@ -107,8 +118,9 @@ class TokenStore:
         return [(name[:-5], self.read(name[:-5])) for name in names if name.endswith('.json')]
 
     def remove(self, key):
-        with contextlib.suppress(OSError):
-            os.unlink(self._path(key))
+        for path in (self._path(key), self.access_token_file(key)):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
 
     @staticmethod
     def usable(entry, now=None):
@@ -124,7 +136,8 @@ class TokenStore:
         """The usable token under C(key), minting it with C(mint)() under the lock when there is none.
 
         A failed mint is remembered, so that the other hosts fail with the same message without sending requests.
-        C(mint) returns the entry fields (at least C(token) and C(expiration)) or raises L(StoreError).
+        C(mint) returns the entry fields (at least C(token) and C(expiration); an C(access_token) goes to its own
+        file, see L(access_token_file)) or raises L(StoreError).
         """
         with self.lock():
             entry = self.read(key) or {}
@@ -134,11 +147,14 @@ class TokenStore:
             if token:
                 return token
             try:
-                minted = mint()
+                minted = dict(mint())
             except StoreError as exc:
                 entry['error'] = str(exc)
                 self.write(key, entry)
                 raise
+            access_token = minted.pop('access_token', None)
+            if access_token:
+                self.write_access_token(key, access_token)
             entry.update(minted, minted=entry.get('minted', []) + [minted['token']])
             self.write(key, entry)
             return minted['token']
