@@ -117,6 +117,14 @@ def example(collection, name):
     return os.path.join(collection, 'examples', name)
 
 
+def inventory_hosts(path):
+    """The machines of group new_machines in an inventory file."""
+    import yaml  # ansible-core's dependency; only needed here
+
+    with open(path, encoding='utf-8') as handle:
+        return list(yaml.safe_load(handle)['new_machines']['hosts'])
+
+
 def write_inventory(path, collection, names, fleet_root):
     """examples/inventory.yml with C(names) as its machines; each gets its directory under C(fleet_root)."""
     import yaml  # ansible-core's dependency; only needed here
