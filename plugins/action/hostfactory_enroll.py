@@ -230,7 +230,9 @@ class ActionModule(ActionBase):
         ca_text = args['ca_content'] or (read_controller_ca(args['ca_path']) if args['ca_path'] else None)
         if not ca_text:
             args['cert_file'] = None  # no CA to write: the node uses its system trust store
-        module_args = dict((name, args[name]) for name in hostfactory_host.argument_spec() if name in args)
+        # never the minting credentials: they stay on the controller
+        module_args = dict((name, args[name]) for name in hostfactory_host.argument_spec()
+                           if name in args and name not in LOGIN_OPTIONS)
         module_args.update(owner=args['owner'], group=args['group'], missing_token='skip')
         if args['ca_path'] and not args['ca_content']:
             module_args.update(ca_path=None, ca_content=ca_text)

@@ -155,6 +155,8 @@ class Node:
     def __call__(self, module_name=None, module_args=None, task_vars=None):
         self.calls.append(dict(module_args))
         assert module_name == plugin.MODULE and module_args['missing_token'] == 'skip'
+        assert not set(plugin.LOGIN_OPTIONS) & set(module_args)  # the minting credentials never reach the node
+        assert ADMIN_KEY not in json.dumps(module_args)
         if self.enrolled:
             return dict(changed=False, needs_token=False, enrolled=False, login='host/web-01')
         if not module_args.get('host_factory_token'):
