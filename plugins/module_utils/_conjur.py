@@ -21,7 +21,7 @@ import urllib.parse
 
 from ansible.module_utils.basic import env_fallback
 
-from ._http import ApiError, HttpClient, HttpError, ResponseError, form_encode
+from ._http import ApiError, HttpClient, HttpError, ResponseError, form_encode, http_argument_spec, transport_settings
 
 DEFAULT_CONFIG_FILE = '/etc/conjur.conf'
 DEFAULT_API_VERSION = 5
@@ -63,14 +63,12 @@ def conjur_argument_spec(login_required=False):
     authenticate otherwise (with a host factory token) leave them out. The doc fragments mirror this:
     C(hostfactory.enrollment.conjur) and C(hostfactory.enrollment.conjur.login).
     """
-    spec = dict(
+    spec = http_argument_spec()
+    spec['ca_path']['fallback'] = _env('ca_path')
+    spec['ca_content']['fallback'] = _env('ca_content')
+    spec.update(
         appliance_url=dict(type='str', fallback=_env('appliance_url')),
         account=dict(type='str', fallback=_env('account')),
-        ca_path=dict(type='path', fallback=_env('ca_path')),
-        ca_content=dict(type='str', fallback=_env('ca_content')),
-        validate_certs=dict(type='bool', default=True),
-        timeout=dict(type='int', default=30),
-        retries=dict(type='int', default=3),
         api_version=dict(type='int', choices=[4, 5], fallback=_env('api_version')),
         config_file=dict(type='path', no_log=False, default=DEFAULT_CONFIG_FILE, fallback=_env('config_file')),
     )
@@ -243,12 +241,8 @@ class ConjurConnection:
             raise ConjurConfigError("api_version must be 4 or 5 (check %s and 'version' in %s)"
                                     % (ENV['api_version'], config_file))
 
-        timeout = params.get('timeout', 30)
-        retries = params.get('retries', 3)
-        if timeout is None or timeout < 1:
-            raise ConjurConfigError('timeout must be at least 1 second, got %s' % timeout)
-        if retries is None or retries < 0:
-            raise ConjurConfigError('retries must be 0 or more, got %s' % retries)
+        transport = transport_settings(params, ConjurConfigError)
+        timeout, retries = transport['timeout'], transport['retries']
 
         login, api_key, token_file = params.get('login'), params.get('api_key'), params.get('authn_token_file')
         if 'api_key' in params and not token_file:

@@ -338,6 +338,31 @@ def _reason(exc):
     return str(exc) or exc.__class__.__name__
 
 
+def http_argument_spec():
+    """Return a fresh dict with the transport options every module shares: TLS, timeout and retries.
+
+    Documented once by the doc fragment C(hostfactory.enrollment.http); the service argspecs extend it.
+    """
+    return dict(
+        ca_path=dict(type='path'),
+        ca_content=dict(type='str'),
+        validate_certs=dict(type='bool', default=True),
+        timeout=dict(type='int', default=30),
+        retries=dict(type='int', default=3),
+    )
+
+
+def transport_settings(params, error_class=HttpError):
+    """The L(HttpClient) keyword arguments from the C(http_argument_spec) options, checked (raises C(error_class))."""
+    timeout, retries = params.get('timeout', 30), params.get('retries', 3)
+    if timeout is None or timeout < 1:
+        raise error_class('timeout must be at least 1 second, got %s' % timeout)
+    if retries is None or retries < 0:
+        raise error_class('retries must be 0 or more, got %s' % retries)
+    return dict(validate_certs=params.get('validate_certs', True), ca_path=params.get('ca_path'),
+                ca_content=params.get('ca_content'), timeout=timeout, retries=retries)
+
+
 def form_encode(fields):
     """URL-encode a list of (name, value) pairs (or a dict) as an application/x-www-form-urlencoded body."""
     items = fields.items() if isinstance(fields, dict) else fields

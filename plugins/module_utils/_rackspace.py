@@ -21,7 +21,7 @@ import urllib.parse
 
 from ansible.module_utils.basic import env_fallback
 
-from ._http import ApiError, HttpClient, HttpError
+from ._http import ApiError, HttpClient, HttpError, http_argument_spec, transport_settings
 
 DEFAULT_IDENTITY_URL = 'https://identity.api.rackspacecloud.com/v2.0'
 DEFAULT_MONITORING_ROOT = 'https://monitoring.api.rackspacecloud.com/v1.0'
@@ -52,7 +52,8 @@ RACKSPACE_MUTUALLY_EXCLUSIVE = [
 
 def rackspace_argument_spec():
     """Return a fresh dict with the Rackspace connection options (doc fragment C(hostfactory.enrollment.rackspace))."""
-    return dict(
+    spec = http_argument_spec()
+    spec.update(
         username=dict(type='str'),
         api_key=dict(type='str', no_log=True),
         password=dict(type='str', no_log=True),
@@ -61,12 +62,8 @@ def rackspace_argument_spec():
         identity_url=dict(type='str', default=DEFAULT_IDENTITY_URL),
         region=dict(type='str', fallback=(env_fallback, [ENV['region']])),
         monitoring_url=dict(type='str'),
-        ca_path=dict(type='path'),
-        ca_content=dict(type='str'),
-        validate_certs=dict(type='bool', default=True),
-        timeout=dict(type='int', default=30),
-        retries=dict(type='int', default=3),
     )
+    return spec
 
 
 class RackspaceError(HttpError):
@@ -175,13 +172,7 @@ def monitoring_base_url(url):
 
 def http_client(params, **overrides):
     """The shared HTTP client configured from the TLS, timeout and retry options."""
-    timeout, retries = params.get('timeout', 30), params.get('retries', 3)
-    if timeout is None or timeout < 1:
-        raise RackspaceConfigError('timeout must be at least 1 second, got %s' % timeout)
-    if retries is None or retries < 0:
-        raise RackspaceConfigError('retries must be 0 or more, got %s' % retries)
-    kwargs = dict(validate_certs=params.get('validate_certs', True), ca_path=params.get('ca_path'),
-                  ca_content=params.get('ca_content'), timeout=timeout, retries=retries)
+    kwargs = transport_settings(params, RackspaceConfigError)
     kwargs.update(overrides)
     return HttpClient(**kwargs)
 
