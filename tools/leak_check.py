@@ -10,7 +10,9 @@ directories (logs, junit files, everything ansible-test left under tests/output)
 - plain, JSON-escaped, percent-encoded (``quote`` and ``quote_plus``);
 - base64, standard and URL-safe, padded or not, on its own or inside a longer base64 text at any byte offset
   (what ``slurp`` of a file holding the secret prints);
-- for secrets with characters outside the token alphabet (the JSON of an access token): their longest token run.
+- for secrets with characters outside the token alphabet (the JSON of an access token): their longest token run;
+- inside zlib- or gzip-compressed base64 payloads (what -vvvv shows of code Ansible sends to a node, for example
+  ``exec(zlib.decompress(base64.b64decode('eNrt...')))``): such payloads are unpacked and scanned too.
 
 Prints one line per leak with the location (file and line), the secret's kind, the form it was found in and a
 short SHA-256 fingerprint -- never the secret -- and a one-line summary::
@@ -35,12 +37,16 @@ import re
 import sys
 import tempfile
 import urllib.parse
+import zlib
 
 MIN_SECRET = 8          # shorter values are not distinctive enough to search for
 MIN_PATTERN = 12        # no searched form is shorter than this
 ANCHOR = 12             # length of the index key taken from each form
 TOKEN_CHARS = rb'A-Za-z0-9+/=_.~%-'
 TOKEN_RUN = re.compile(rb'[' + TOKEN_CHARS + rb']{%d,}' % ANCHOR)
+# base64 of a zlib stream (78 01 / 78 5e / 78 9c / 78 da) or of a gzip member (1f 8b 08)
+PACKED = re.compile(rb'(?:eA|eF|eJ|eN|H4sI)[A-Za-z0-9+/]{60,}={0,2}')
+MAX_UNPACKED = 64 * 1024 * 1024
 
 
 def fingerprint(secret):
@@ -180,6 +186,30 @@ def files_to_scan(paths, excluded):
                     yield full
 
 
+def unpack(blob):
+    """The decompressed content of a base64 zlib/gzip payload, or None."""
+    try:
+        raw = base64.b64decode(blob + b'=' * (-len(blob) % 4))
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 32)  # zlib or gzip header
+        data = inflater.decompress(raw, MAX_UNPACKED)
+    except (ValueError, zlib.error):
+        return None
+    return data or None
+
+
+def scan_data(index, data, where, leaks):
+    """Append a leak line for every secret in C(data) and in the compressed payloads it carries."""
+    for offset, pattern in index.scan(data):
+        line = data.count(b'\n', 0, offset) + 1
+        leaks.append('LEAK: %s:%d: %s secret (%s form), fingerprint %s'
+                     % (where, line, pattern.kind, pattern.form, pattern.fingerprint))
+    for match in PACKED.finditer(data):
+        unpacked = unpack(match.group())
+        if unpacked:
+            line = data.count(b'\n', 0, match.start()) + 1
+            scan_data(index, unpacked, '%s:%d (inside a compressed base64 payload)' % (where, line), leaks)
+
+
 def check(index, paths):
     """Return (leak lines, files scanned, bytes scanned)."""
     leaks, count, size = [], 0, 0
@@ -192,10 +222,7 @@ def check(index, paths):
             continue
         count += 1
         size += len(data)
-        for offset, pattern in index.scan(data):
-            line = data.count(b'\n', 0, offset) + 1
-            leaks.append('LEAK: %s:%d: %s secret (%s form), fingerprint %s'
-                         % (path, line, pattern.kind, pattern.form, pattern.fingerprint))
+        scan_data(index, data, path, leaks)
     return leaks, count, size
 
 
@@ -259,6 +286,12 @@ def _self_test_cases():
         ('access token JSON escaped in a result', json.dumps({'stdout': token}).encode(), ('access_tokens', 'json-escaped')),
         ('access token in base64', b'Token token="%s"' % base64.b64encode(token.encode()), ('access_tokens', 'base64')),
     ]
+    payload = b'import sys\nKEY = %r\n' % key.encode()
+    cases.append(('api key inside a zlib-compressed base64 payload of an EXEC line',
+                  b"<web> EXEC /bin/sh -c 'python -c exec(zlib.decompress(base64.b64decode(\\'%s\\')))'"
+                  % base64.b64encode(zlib.compress(payload)), ('api_keys', 'plain')))
+    cases.append(('api key inside a gzip-compressed base64 payload',
+                  b'data: ' + base64.b64encode(gzip_compress(payload)), ('api_keys', 'plain')))
     for offset in range(3):
         identity = ('x' * offset + 'machine https://conjur/authn\n    login host/web\n    password %s\n' % key).encode()
         at = identity.index(key.encode())
@@ -266,6 +299,11 @@ def _self_test_cases():
                       b'"content": "%s"' % base64.b64encode(identity),
                       ('api_keys', 'base64+%d' % (at % 3) if at % 3 else 'base64')))
     return cases
+
+
+def gzip_compress(data):
+    compressor = zlib.compressobj(wbits=zlib.MAX_WBITS | 16)
+    return compressor.compress(data) + compressor.flush()
 
 
 def self_test(out=sys.stdout):
