@@ -29,7 +29,7 @@ export PY_COLORS := 0
 find_python = for c in python3.14 python3.13 python3.12 $(PYROOT)/versions/3.1[234]*/bin/python3.1[234]; do \
   "$$c" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { command -v "$$c" || echo "$$c"; } && break; done
 
-.PHONY: help venv stage sanity units integration mock-tests lint docs changelog build importer test demo bench bench-mock clean
+.PHONY: help venv stage sanity units integration mock-tests lint docs changelog build importer test demo bench bench-mock bench-faults clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -111,9 +111,13 @@ test: venv ## everything, with a summary table and "N passed, N failed"
 demo: stage ## enroll simulated hosts against the bundled mock server
 	@$(VENV)/bin/python tools/demo.py --build "$(BUILD)"
 
-bench: stage ## fleet benchmark (HOSTS=200 FORKS=...) and mock benchmark
+bench: stage ## fleet benchmark (HOSTS=200 FORKS=...), mock benchmark and fault benchmark
 	@$(VENV)/bin/python tools/bench_fleet.py --build "$(BUILD)" $(if $(HOSTS),--hosts $(HOSTS)) $(if $(FORKS),--forks $(FORKS))
 	@$(MAKE) --no-print-directory bench-mock
+	@$(MAKE) --no-print-directory bench-faults
+
+bench-faults: stage ## 200 machines through host_identity under 30% 503s + 200 ms latency, then a down server
+	@$(VENV)/bin/python tools/bench_faults.py --build "$(BUILD)" $(if $(HOSTS),--hosts $(HOSTS))
 
 bench-mock: venv ## mock server benchmark (creations/s, p50/p99, memory)
 	@$(VENV)/bin/python tests/mock_server/bench_mock.py
