@@ -92,7 +92,7 @@ lint: stage ## ansible-lint, profile production
 	cd $(COLL) && ansible-lint --offline -q
 
 docs: stage ## antsibull-docs lint-collection-docs
-	cd $(COLL) && antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs all --disallow-unknown-collection-refs .
+	cd $(COLL) && antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs --validate-collection-refs all --disallow-unknown-collection-refs .
 
 changelog: stage ## antsibull-changelog lint
 	cd $(COLL) && antsibull-changelog lint

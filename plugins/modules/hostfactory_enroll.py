@@ -31,6 +31,7 @@ extends_documentation_fragment:
   - hostfactory.enrollment.conjur
   - hostfactory.enrollment.conjur.login
   - hostfactory.enrollment.attributes
+  - hostfactory.enrollment.attributes.action_group_conjur
   - ansible.builtin.action_common_attributes.flow
 attributes:
   action:
