@@ -27,8 +27,9 @@ options:
   ca_path:
     description:
       - Path of a PEM file with the CA certificate(s) used to verify the server certificate.
-      - If neither O(ca_path) nor O(ca_content) is set, the environment variable E(CONJUR_CERT_FILE) is used, then
-        C(cert_file) in O(config_file), and otherwise the system trust store.
+      - If neither O(ca_path) nor O(ca_content) is set, the environment variable E(CONJUR_CERT_CONTENT) is used,
+        then E(CONJUR_CERT_FILE), then C(cert_file) in O(config_file), and otherwise the system trust store. An
+        explicit option always wins over these variables.
       - Mutually exclusive with O(ca_content).
     type: path
   ca_content:

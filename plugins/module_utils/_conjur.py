@@ -63,9 +63,7 @@ def conjur_argument_spec(login_required=False):
     authenticate otherwise (with a host factory token) leave them out. The doc fragments mirror this:
     C(hostfactory.enrollment.conjur) and C(hostfactory.enrollment.conjur.login).
     """
-    spec = http_argument_spec()
-    spec['ca_path']['fallback'] = _env('ca_path')
-    spec['ca_content']['fallback'] = _env('ca_content')
+    spec = http_argument_spec()  # ca_path/ca_content: their environment variables are read by from_params
     spec.update(
         appliance_url=dict(type='str', fallback=_env('appliance_url')),
         account=dict(type='str', fallback=_env('account')),
@@ -224,9 +222,12 @@ class ConjurConnection:
         if '/' in account or ':' in account:
             raise ConjurConfigError("account '%s' must not contain '/' or ':'" % account)
 
+        # Not argspec fallbacks: an environment variable must not make an explicit option "mutually exclusive".
         ca_path, ca_content = params.get('ca_path'), params.get('ca_content')
         if not ca_path and not ca_content:
-            ca_path = conf('ca_path')
+            ca_content = os.environ.get(ENV['ca_content']) or None
+            if not ca_content:
+                ca_path = os.environ.get(ENV['ca_path']) or conf('ca_path')
 
         api_version = params.get('api_version')
         if api_version is None:

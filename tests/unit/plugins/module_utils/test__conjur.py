@@ -127,6 +127,26 @@ def test_env_for_version_cert_and_token_file(monkeypatch):
     assert (conn.api_version, conn.ca_content, conn.authn_token_file) == (4, 'PEM', '/run/conjur/access-token')
 
 
+@pytest.mark.parametrize('option, value', [('ca_content', 'PEM'), ('ca_path', '/etc/explicit.pem')])
+def test_explicit_ca_option_beats_both_cert_environment_variables(monkeypatch, option, value):
+    # An environment variable must not turn an explicit option into a "mutually exclusive" failure.
+    monkeypatch.setenv('CONJUR_CERT_FILE', '/etc/env.pem')
+    monkeypatch.setenv('CONJUR_CERT_CONTENT', 'ENV PEM')
+    conn = resolve(dict(BASE, **{option: value}))
+    assert (conn.ca_path, conn.ca_content) == ((value, None) if option == 'ca_path' else (None, value))
+
+
+def test_cert_environment_variables_content_first_then_file_then_conf(monkeypatch, tmp_path):
+    conf = tmp_path / 'conjur.conf'
+    conf.write_text('cert_file: /etc/conf.pem\n')
+    args = dict(BASE, config_file=str(conf))
+    assert resolve(args).ca_path == '/etc/conf.pem'
+    monkeypatch.setenv('CONJUR_CERT_FILE', '/etc/env.pem')
+    assert (resolve(args).ca_path, resolve(args).ca_content) == ('/etc/env.pem', None)
+    monkeypatch.setenv('CONJUR_CERT_CONTENT', 'ENV PEM')
+    assert (resolve(args).ca_path, resolve(args).ca_content) == (None, 'ENV PEM')
+
+
 def test_defaults_without_conf_file():
     conn = resolve(BASE)
     assert conn.api_version == 5
