@@ -6,7 +6,8 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Connection options, mirrored by conjur_argument_spec() in plugins/module_utils/_conjur.py.
+    # Connection options, mirrored by conjur_argument_spec() in plugins/module_utils/_conjur.py (the transport
+    # options validate_certs, timeout and retries are in the hostfactory.enrollment.transport fragment).
     DOCUMENTATION = r"""
 options:
   appliance_url:
@@ -38,23 +39,6 @@ options:
       - If not set, the environment variable E(CONJUR_CERT_CONTENT) is used.
       - Mutually exclusive with O(ca_path).
     type: str
-  validate_certs:
-    description:
-      - Whether to verify the server's TLS certificate. Only set to V(false) on a test system.
-    type: bool
-    default: true
-  timeout:
-    description:
-      - Timeout in seconds of each HTTP request.
-    type: int
-    default: 30
-  retries:
-    description:
-      - How many times a request is retried after a network error, a truncated response, HTTP 429 or a 5xx status,
-        with exponential backoff and jitter. Other 4xx statuses are never retried.
-      - V(0) disables retries.
-    type: int
-    default: 3
   api_version:
     description:
       - Major version of the Conjur API. V(5) is Conjur Open Source, Secrets Manager and Enterprise 5+; V(4) is the

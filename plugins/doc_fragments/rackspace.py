@@ -6,7 +6,8 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Connection options, mirrored by rackspace_argument_spec() in plugins/module_utils/_rackspace.py.
+    # Connection options, mirrored by rackspace_argument_spec() in plugins/module_utils/_rackspace.py (the transport
+    # options validate_certs, timeout and retries are in the hostfactory.enrollment.transport fragment).
     DOCUMENTATION = r"""
 options:
   username:
@@ -77,26 +78,9 @@ options:
       - PEM text of the CA certificate(s) used to verify the servers' TLS certificates, instead of a file.
       - Mutually exclusive with O(ca_path).
     type: str
-  validate_certs:
-    description:
-      - Whether to verify the servers' TLS certificates. Only set to V(false) on a test system.
-    type: bool
-    default: true
-  timeout:
-    description:
-      - Timeout in seconds of each HTTP request.
-    type: int
-    default: 30
-  retries:
-    description:
-      - How many times a request is retried after a network error, a truncated response, HTTP 429 or a 5xx status,
-        with exponential backoff and jitter. Other 4xx statuses are never retried.
-      - Creating a token is never blindly resent. After a failure that may be transient, the tokens are listed again
-        and a token that now carries the label is used; only if there is none is the creation sent again.
-      - V(0) disables retries.
-    type: int
-    default: 3
 notes:
+  - Creating a token is never blindly resent. After a failure that may be transient, the tokens are listed again
+    and a token that now carries the label is used; only if there is none is the creation sent again.
   - "All requests run on the host that executes the module. Run the module on the controller
     (C(delegate_to: localhost)) unless the managed node must reach the API itself."
   - "On the current Rackspace service an agent token's id B(is) its secret value (the agent's C(monitoring_token)).

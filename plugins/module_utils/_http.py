@@ -341,7 +341,7 @@ def _reason(exc):
 def http_argument_spec():
     """Return a fresh dict with the transport options every module shares: TLS, timeout and retries.
 
-    Documented once by the doc fragment C(hostfactory.enrollment.http); the service argspecs extend it.
+    Documented once by the doc fragment C(hostfactory.enrollment.transport); the service argspecs extend it.
     """
     return dict(
         ca_path=dict(type='path'),

@@ -25,6 +25,7 @@ author:
   - hostfactory.enrollment contributors (@hostfactory)
 extends_documentation_fragment:
   - hostfactory.enrollment.rackspace
+  - hostfactory.enrollment.transport
   - hostfactory.enrollment.attributes
   - hostfactory.enrollment.attributes.action_group_rackspace
 attributes:

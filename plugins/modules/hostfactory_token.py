@@ -23,6 +23,7 @@ author:
   - hostfactory.enrollment contributors (@hostfactory)
 extends_documentation_fragment:
   - hostfactory.enrollment.conjur
+  - hostfactory.enrollment.transport
   - hostfactory.enrollment.conjur.login
   - hostfactory.enrollment.attributes
   - hostfactory.enrollment.attributes.action_group_conjur
