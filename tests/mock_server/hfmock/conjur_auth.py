@@ -10,6 +10,7 @@ import hmac
 import json
 import re
 
+from . import hostfactory as hfl
 from .messages import TEXT_UTF8, Response, empty, text
 from .netaddr import CidrError, ip_in, normalize_cidr
 from .rubyisms import ParamsError, parse_nested_query
@@ -116,3 +117,16 @@ def _middleware_error(req, status, message):
     if req.headers.get('accept', '').strip().lower() == _V2BETA:
         return Response(status, b'', TEXT_UTF8)
     return text(status, message, 'text/plain')
+
+
+def enroll(app, req, error_response, render):
+    """POST .../host_factories/hosts, v5 and v4 alike: check the HF token, create (or rotate) the host, render it
+    with C(render(record, host, api_key)); errors go through the version's C(error_response)."""
+    try:
+        record = hfl.valid_hf_token(app.state, host_factory_token(req), req.client_ip)
+        host, api_key = hfl.create_host(app.state, record, request_params(req))
+    except BadRequest:
+        return empty(400)
+    except hfl.HFError as exc:
+        return error_response(exc)
+    return render(record, host, api_key)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 
 from . import hostfactory as hfl
-from .conjur_auth import BadRequest, api_key_role, basic_login, host_factory_token, request_params, token_role
+from .conjur_auth import BadRequest, api_key_role, basic_login, enroll, request_params, token_role
 from .messages import Response, empty, rails_json
 from .timefmt import iso_z
 
@@ -89,13 +89,10 @@ def revoke_token(app, req, token):
 
 def create_host(app, req):
     """POST /api/host_factories/hosts?id=... → the v4 host record with its (new or rotated) API key."""
-    try:
-        record = hfl.valid_hf_token(app.state, host_factory_token(req), req.client_ip)
-        host, api_key = hfl.create_host(app.state, record, request_params(req))
-    except BadRequest:
-        return empty(400)
-    except hfl.HFError as exc:
-        return error_response(exc)
+    return enroll(app, req, error_response, _host_record)
+
+
+def _host_record(record, host, api_key):
     hf = record.hf
     return rails_json(201, {'id': host.identifier, 'userid': 'deputy/%s' % hf.identifier, 'created_at': iso_z(host.created_at),
                             'ownerid': hf.owner, 'roleid': host.full_id, 'resource_identifier': host.full_id, 'api_key': api_key})

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 
 from . import hostfactory as hfl
-from .conjur_auth import BadRequest, api_key_role, basic_login, host_factory_token, request_params, token_role
+from .conjur_auth import BadRequest, api_key_role, basic_login, enroll, request_params, token_role
 from .messages import Response, empty, rails_json
 from .timefmt import iso_ms, iso_z
 
@@ -123,14 +123,7 @@ def revoke_token(app, req, token):
 
 def create_host(app, req):
     """POST /host_factories/hosts (HF token auth, not the access-token middleware)."""
-    try:
-        record = hfl.valid_hf_token(app.state, host_factory_token(req), req.client_ip)
-        host, api_key = hfl.create_host(app.state, record, request_params(req))
-    except BadRequest:
-        return empty(400)
-    except hfl.HFError as exc:
-        return error_response(exc)
-    return rails_json(201, host_json(host, api_key))
+    return enroll(app, req, error_response, lambda record, host, api_key: rails_json(201, host_json(host, api_key)))
 
 
 def show_host_factory(app, req, account, identifier):
