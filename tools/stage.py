@@ -6,6 +6,10 @@
 ansible-test needs the collection physically at .../ansible_collections/hostfactory/enrollment. The copy keeps
 tests/output (ansible-test caches) and removes files that are gone from the working tree, so a stale file never
 leaks into a test run.
+
+The staged copy is made its own git work tree: ansible-test lists a collection's files with git when it finds a
+.git directory at or above the collection, and the default staging path sits inside this repository's ignored
+build/ directory, where the outer repository would list no file at all.
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ import shutil
 import subprocess
 import sys
 
-KEEP_PREFIXES = ("tests/output/",)
+KEEP_PREFIXES = ("tests/output/", ".git/")
 
 
 def source_files(root):
@@ -64,8 +68,11 @@ def main(root, dest):
                 os.unlink(os.path.join(dirpath, f))
                 removed += 1
     for dirpath, dirnames, filenames in os.walk(dest, topdown=False):
-        if dirpath != dest and not os.listdir(dirpath):
+        rel_dir = os.path.relpath(dirpath, dest) + "/"
+        if dirpath != dest and not rel_dir.startswith(KEEP_PREFIXES) and not os.listdir(dirpath):
             os.rmdir(dirpath)
+    if not os.path.isdir(os.path.join(dest, ".git")):
+        subprocess.run(["git", "init", "-q", dest], check=True)
     print("staged %d files at %s (%d updated, %d removed)" % (len(wanted), dest, copied, removed))
 
 
