@@ -15,14 +15,6 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._rackspace 
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils import rackspace_fake
 
 
-@pytest.fixture
-def fake():
-    state, server = rackspace_fake.start()
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
 def api_for(fake, retries=3):
     http = HttpClient(timeout=5, retries=retries, sleep=lambda _delay: None)
     return AgentTokenApi(http, fake.monitoring_url(), rackspace_fake.AUTH_TOKEN)

@@ -27,7 +27,6 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._rackspace 
     server_message,
     token_id_from_location,
 )
-from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils import rackspace_fake
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.rackspace_fake import (
     API_KEY,
     AUTH_TOKEN,
@@ -35,14 +34,6 @@ from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.
     TENANT,
     USERNAME,
 )
-
-
-@pytest.fixture
-def fake():
-    state, server = rackspace_fake.start()
-    yield state
-    server.shutdown()
-    server.server_close()
 
 
 def quick_http(**kwargs):

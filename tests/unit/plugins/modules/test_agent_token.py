@@ -17,21 +17,12 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._agent_config import fingerprint
 from ansible_collections.hostfactory.enrollment.plugins.modules import agent_token, agent_token_info
-from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils import rackspace_fake
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.rackspace_fake import (
     API_KEY,
     AUTH_TOKEN,
     TENANT,
     USERNAME,
 )
-
-
-@pytest.fixture
-def fake():
-    state, server = rackspace_fake.start()
-    yield state
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
