@@ -16,7 +16,6 @@ fail with a one-line message naming 503 and the number of attempts within --down
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -31,16 +30,12 @@ TARGETS = os.path.join('tests', 'integration', 'targets')
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
-    parser.add_argument('--build', required=True, help='staging directory (BUILD of the Makefile)')
-    parser.add_argument('--hosts', type=int, default=200, help='machines that enroll under faults (default 200)')
-    parser.add_argument('--forks', type=int, default=20, help='ansible-playbook --forks (default 20)')
+    parser = fleet.argument_parser(__doc__, hosts_help='machines that enroll under faults', forks_default=20)
     parser.add_argument('--fail-rate', type=float, default=0.3, help='share of requests that get a 503 (default 0.3)')
     parser.add_argument('--latency-ms', type=int, default=200, help='delay of every request (default 200)')
     parser.add_argument('--retries', type=int, default=10, help='retry budget of the fleet run (default 10)')
     parser.add_argument('--down-hosts', type=int, default=5, help='machines of the server-down run (default 5)')
     parser.add_argument('--down-max-seconds', type=float, default=60, help='bound of the server-down run')
-    parser.add_argument('--keep', action='store_true', help='keep the scratch directory')
     return parser.parse_args(argv)
 
 

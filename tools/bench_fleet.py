@@ -16,7 +16,6 @@ times.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import stat
@@ -36,11 +35,7 @@ PING_PLAY = """---
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
-    parser.add_argument('--build', required=True, help='staging directory (BUILD of the Makefile)')
-    parser.add_argument('--hosts', type=int, default=200, help='number of simulated machines (default 200)')
-    parser.add_argument('--forks', type=int, help="ansible-playbook --forks (default: Ansible's, 5)")
-    parser.add_argument('--keep', action='store_true', help='keep the scratch directory')
+    parser = fleet.argument_parser(__doc__, hosts_help='number of simulated machines')
     return parser.parse_args(argv)
 
 

@@ -13,7 +13,6 @@ host factory token is left active. Usage (after `make stage`):
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import netrc
 import os
@@ -27,9 +26,7 @@ import fleet  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
-    parser.add_argument('--build', required=True, help='staging directory (BUILD of the Makefile)')
-    parser.add_argument('--keep', action='store_true', help='keep the simulated machines\' files')
+    parser = fleet.argument_parser(__doc__, keep_help="keep the simulated machines' files")
     return parser.parse_args(argv)
 
 

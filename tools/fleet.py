@@ -9,6 +9,7 @@ never printed; mask() is for anything derived from them that must be shown.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -23,6 +24,18 @@ import urllib.request
 
 HOST_FACTORY = 'provisioning/hosts'
 RECAP = re.compile(r'^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
+
+
+def argument_parser(doc, keep_help='keep the scratch directory', hosts_help=None, forks_default=None):
+    """The options every fleet tool takes: --build, --keep, and with hosts_help --hosts and --forks."""
+    parser = argparse.ArgumentParser(description=doc.split('\n\n', maxsplit=1)[0])
+    parser.add_argument('--build', required=True, help='staging directory (BUILD of the Makefile)')
+    parser.add_argument('--keep', action='store_true', help=keep_help)
+    if hosts_help:
+        parser.add_argument('--hosts', type=int, default=200, help=hosts_help + ' (default 200)')
+        parser.add_argument('--forks', type=int, default=forks_default,
+                            help='ansible-playbook --forks (default %s)' % (forks_default or "Ansible's, 5"))
+    return parser
 
 
 def collection_dir(build):
