@@ -75,6 +75,21 @@ def create_tokens(app, req, identifier):
     return rails_json(200, [token_json(t) for t in tokens])
 
 
+def show_host_factory(app, req, identifier):
+    """GET /api/host_factories/{id} → {id, layers, roleid, resourceid, tokens} (the v4 doc's key order); 404 when the
+    host factory is unknown or invisible to the caller."""
+    result = token_role(app.state, req, 4)
+    if isinstance(result, Response):
+        return result
+    try:
+        hf = hfl.find_host_factory(app.state, result[0], '%s:host_factory:%s' % (app.state.account, identifier))
+    except hfl.HFError as exc:
+        return error_response(exc)
+    return rails_json(200, {'id': hf.identifier, 'layers': [layer.split(':', 2)[-1] for layer in hf.layers],
+                            'roleid': hf.owner, 'resourceid': hf.full_id,
+                            'tokens': [token_json(t) for t in list(hf.tokens.values())]})
+
+
 def revoke_token(app, req, token):
     """DELETE /api/host_factories/tokens/{token} → 204 / 403 / 404."""
     result = token_role(app.state, req, 4)
@@ -104,4 +119,5 @@ ROUTES = (
     ('POST', '/api/host_factories/hosts', '/api/host_factories/hosts', create_host),
     ('DELETE', r'/api/host_factories/tokens/([^/]+)', '/api/host_factories/tokens/{token}', revoke_token),
     ('POST', r'/api/host_factories/(.+)/tokens', '/api/host_factories/{id}/tokens', create_tokens),
+    ('GET', r'/api/host_factories/(.+)', '/api/host_factories/{id}', show_host_factory),
 )

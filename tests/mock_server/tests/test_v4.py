@@ -54,6 +54,33 @@ def test_v4_create_tokens_query_params(mock):
     assert len(response.json()) == 2
 
 
+def test_v4_show_host_factory_lists_its_tokens(mock):
+    header = _v4_header(mock)
+    minted = mock.post('/api/host_factories/%s/tokens' % HF, params={'cidr[]': ['10.0.0.1']}, headers=header).json()
+    response = mock.get('/api/host_factories/%s' % HF.replace('/', '%2F'), headers=header)
+    assert response.status_code == 200
+    body = json.loads(response.text, object_pairs_hook=collections.OrderedDict)
+    assert list(body) == ['id', 'layers', 'roleid', 'resourceid', 'tokens']
+    assert body['id'] == HF and body['resourceid'] == '%s:host_factory:%s' % (ACCOUNT, HF)
+    assert body['layers'] and all(':' not in layer for layer in body['layers'])
+    assert minted[0] in body['tokens'] and list(body['tokens'][0]) == ['token', 'expiration', 'cidr']
+    assert mock.request('DELETE', '/api/host_factories/tokens/' + minted[0]['token'], headers=header).status_code == 204
+    assert minted[0] not in mock.get('/api/host_factories/%s' % HF, headers=header).json()['tokens']
+
+
+@pytest.mark.parametrize('login,hf,status', [('admin', HF, 200), ('alice', HF, 200), ('alice', OTHER_HF, 404),
+                                             ('admin', 'nope', 404)])
+def test_v4_show_host_factory_visibility(mock, login, hf, status):
+    response = mock.get('/api/host_factories/%s' % hf, headers=_v4_header(mock, login))
+    assert response.status_code == status
+    if status == 404:
+        assert response.json()['error']['kind'] == 'RecordNotFound'
+
+
+def test_v4_show_host_factory_needs_a_v4_token(mock):
+    assert mock.get('/api/host_factories/%s' % HF).text == 'Authorization missing'
+
+
 @pytest.mark.parametrize('login,hf,status', [('alice', HF, 403), ('alice', OTHER_HF, 404), ('admin', 'nope', 404), ('bob', HF, 200)])
 def test_v4_create_tokens_permissions(mock, login, hf, status):
     assert mock.post('/api/host_factories/%s/tokens' % hf, headers=_v4_header(mock, login)).status_code == status
