@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -154,12 +153,11 @@ def report(fleet_run, checked, down_run, args):
 def main(argv=None):
     args = parse_args(argv)
     collection = fleet.collection_dir(args.build)
-    workdir = fleet.scratch_dir('hf-bench-faults-')
     faults = {'fail_rate': args.fail_rate, 'fail_status': 503, 'latency_ms': args.latency_ms}
     fleet_run = Run('fleet', ['fault-%04d' % i for i in range(args.hosts)], faults, args.retries)
     down_run = Run('down', ['down-%d' % i for i in range(args.down_hosts)], dict(faults, fail_rate=1.0), 3)
     started = time.monotonic()
-    try:
+    with fleet.scratch_dir('hf-bench-faults-', args.keep) as workdir:
         with fleet.MockServer(collection, workdir) as mock:
             print('Fault benchmark: %d machines, %d %% 503s and %d ms latency, against %s'
                   % (args.hosts, round(args.fail_rate * 100), args.latency_ms, mock.url))
@@ -167,15 +165,9 @@ def main(argv=None):
             checked = check_identities(collection, mock, fleet_dir, fleet_run.names)
             execute(down_run, args, collection, mock, workdir)
             problems = fleet_problems(fleet_run, checked) + down_problems(down_run, args)
-    finally:
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
     report(fleet_run, checked, down_run, args)
     print('total %.1f s' % (time.monotonic() - started))
-    if problems:
-        print('\nFAILED:\n  ' + '\n  '.join(problems))
-        return 1
-    return 0
+    return fleet.verdict(problems)
 
 
 if __name__ == '__main__':

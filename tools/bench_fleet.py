@@ -17,7 +17,6 @@ times.
 from __future__ import annotations
 
 import os
-import shutil
 import stat
 import sys
 
@@ -45,9 +44,7 @@ class Measure:
     def __init__(self, label, run, before, after):
         self.label = label
         self.run = run
-        self.requests = after['requests_total'] - before['requests_total']
-        self.routes = dict((route, count - before['requests'].get(route, 0))
-                           for route, count in after['requests'].items() if count != before['requests'].get(route, 0))
+        self.requests, self.routes = fleet.request_delta(before, after)
 
 
 def identity_problems(fleet_root, names):
@@ -98,17 +95,16 @@ def report(measures, args):
 def main(argv=None):
     args = parse_args(argv)
     collection = fleet.collection_dir(args.build)
-    workdir = fleet.scratch_dir('hf-bench-')
     names = ['node-%04d' % i for i in range(1, args.hosts + 1)]
-    fleet_root = os.path.join(workdir, 'fleet')
-    inventory = fleet.write_inventory(os.path.join(workdir, 'inventory.json'), collection, names, fleet_root)
-    ping_play = os.path.join(workdir, 'ping.yml')
-    with open(ping_play, 'w', encoding='utf-8') as handle:
-        handle.write(PING_PLAY)
-    plays = (('ping', ping_play), ('enroll (fresh)', fleet.example(collection, 'enroll.yml')),
-             ('enroll (re-run)', fleet.example(collection, 'enroll.yml')))
     measures = []
-    try:
+    with fleet.scratch_dir('hf-bench-', args.keep) as workdir:
+        fleet_root = os.path.join(workdir, 'fleet')
+        inventory = fleet.write_inventory(os.path.join(workdir, 'inventory.json'), collection, names, fleet_root)
+        ping_play = os.path.join(workdir, 'ping.yml')
+        with open(ping_play, 'w', encoding='utf-8') as handle:
+            handle.write(PING_PLAY)
+        plays = (('ping', ping_play), ('enroll (fresh)', fleet.example(collection, 'enroll.yml')),
+                 ('enroll (re-run)', fleet.example(collection, 'enroll.yml')))
         with fleet.MockServer(collection, workdir) as mock:
             env = dict(mock.env(), FLEET_ROOT=fleet_root)
             print('Fleet benchmark: %d simulated machines against %s' % (args.hosts, mock.url))
@@ -121,14 +117,8 @@ def main(argv=None):
                          measures[-1].requests))
             problems = result_problems(measures, args.hosts, mock.stats()['tokens_active'])
             problems.extend(identity_problems(fleet_root, names)[:5])
-    finally:
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
     report(measures, args)
-    if problems:
-        print('\nFAILED:\n  ' + '\n  '.join(problems))
-        return 1
-    return 0
+    return fleet.verdict(problems)
 
 
 if __name__ == '__main__':

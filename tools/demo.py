@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import netrc
 import os
-import shutil
 import stat
 import sys
 import time
@@ -61,32 +60,22 @@ def table(rows, header):
     return '\n'.join(lines)
 
 
-def describe(measure_before, measure_after):
-    total = measure_after['requests_total'] - measure_before['requests_total']
-    routes = dict((route, count - measure_before['requests'].get(route, 0))
-                  for route, count in measure_after['requests'].items()
-                  if count != measure_before['requests'].get(route, 0))
-    return total, ', '.join('%d %s' % (count, route) for route, count in sorted(routes.items())) or 'none'
-
-
 def run_step(mock, build, collection, env, title):
     print('\n== %s: ansible-playbook -i examples/inventory.yml examples/enroll.yml' % title)
     before = mock.stats()
     run = fleet.run_playbook(build, fleet.example(collection, 'enroll.yml'), fleet.example(collection, 'inventory.yml'),
                              env, mock.extra_vars())
-    total, routes = describe(before, mock.stats())
+    total, routes = fleet.request_delta(before, mock.stats())
     recap = run.output[run.output.find('PLAY RECAP'):] if 'PLAY RECAP' in run.output else run.output[-3000:]
     print('\n'.join('   ' + line for line in recap.strip().splitlines()))
     print('   -> %.1f s, exit code %d, changed on %d machine(s), API requests: %d (%s)'
-          % (run.seconds, run.returncode, sum(1 for host in run.recap.values() if host['changed']), total, routes))
+          % (run.seconds, run.returncode, sum(1 for host in run.recap.values() if host['changed']), total,
+             ', '.join('%d %s' % (count, route) for route, count in sorted(routes.items())) or 'none'))
     return run, total
 
 
-def main(argv=None):
-    args = parse_args(argv)
-    started = time.monotonic()
-    collection = fleet.collection_dir(args.build)
-    workdir = fleet.scratch_dir('hf-demo-')
+def enroll_fleet(args, collection, workdir):
+    """Both runs of the example play against a fresh mock; return (machine names, problems)."""
     fleet_root = os.path.join(workdir, 'fleet')
     problems = []
     names = []
@@ -122,11 +111,16 @@ def main(argv=None):
             print('\n  host factory tokens still active: %d' % active)
     except (RuntimeError, OSError) as exc:
         problems.append(str(exc))
-    finally:
-        if not args.keep:
-            shutil.rmtree(workdir, ignore_errors=True)
-    if problems:
-        print('\nDEMO FAILED:\n  ' + '\n  '.join(problems))
+    return names, problems
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    started = time.monotonic()
+    collection = fleet.collection_dir(args.build)
+    with fleet.scratch_dir('hf-demo-', args.keep) as workdir:
+        names, problems = enroll_fleet(args, collection, workdir)
+    if fleet.verdict(problems, 'DEMO FAILED'):
         return 1
     print('\nDemo OK in %.0f s: %d machines enrolled with 0600 identities that Conjur accepts; the second run '
           'changed nothing and made no API request.' % (time.monotonic() - started, len(names)))

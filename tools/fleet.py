@@ -10,10 +10,12 @@ never printed; mask() is for anything derived from them that must be shown.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import resource
+import shutil
 import ssl
 import subprocess
 import sys
@@ -196,5 +198,27 @@ def _children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def scratch_dir(prefix):
-    return tempfile.mkdtemp(prefix=prefix)
+def request_delta(before, after):
+    """What the mock served between two /_mock/stats readings: (total requests, {route: count} of the routes used)."""
+    routes = dict((route, count - before['requests'].get(route, 0))
+                  for route, count in after['requests'].items() if count != before['requests'].get(route, 0))
+    return after['requests_total'] - before['requests_total'], routes
+
+
+@contextlib.contextmanager
+def scratch_dir(prefix, keep=False):
+    """A temporary directory for one tool run, removed on the way out unless keep (--keep)."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    try:
+        yield path
+    finally:
+        if not keep:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def verdict(problems, heading='FAILED'):
+    """Print the problems of a run, if any; return the tool's exit code."""
+    if problems:
+        print('\n%s:\n  ' % heading + '\n  '.join(problems))
+        return 1
+    return 0
