@@ -13,7 +13,6 @@ host factory token is left active. Usage (after `make stage`):
 """
 from __future__ import annotations
 
-import hashlib
 import netrc
 import os
 import stat
@@ -27,11 +26,6 @@ import fleet  # noqa: E402  pylint: disable=wrong-import-position
 def parse_args(argv):
     parser = fleet.argument_parser(__doc__, keep_help="keep the simulated machines' files")
     return parser.parse_args(argv)
-
-
-def fingerprint(secret):
-    """Tells two keys apart without revealing either."""
-    return 'sha256:%s…' % hashlib.sha256(secret.encode()).hexdigest()[:10]
 
 
 def inspect_machine(mock, fleet_root, name):
@@ -48,7 +42,7 @@ def inspect_machine(mock, fleet_root, name):
     verified = bool(api_key) and login == 'host/%s' % name and mock.authenticate(login, api_key)
     if not verified:
         problems.append('%s: the identity is not accepted by Conjur (login %s)' % (name, login))
-    return ([name, path, '%04o' % mode, login or '-', fingerprint(api_key) if api_key else '-',
+    return ([name, path, '%04o' % mode, login or '-', fleet.fingerprint(api_key),
              'yes (authenticated)' if verified else 'NO'], problems)
 
 

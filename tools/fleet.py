@@ -1,16 +1,17 @@
 # Copyright (c) 2026, hostfactory.enrollment contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A simulated fleet for tools/demo.py and tools/bench_fleet.py: the bundled mock server over TLS, an inventory of
+"""A simulated fleet for tools/demo.py, tools/bench_fleet.py and tools/bench_faults.py: the bundled mock server over TLS, an inventory of
 local-connection hosts that each keep their Conjur files in their own directory, and ansible-playbook runs.
 
 Secrets (the admin API key, tokens, host API keys) go to ansible-playbook through its environment only and are
-never printed; mask() is for anything derived from them that must be shown.
+never printed; fingerprint() is what may be shown of one.
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -44,11 +45,11 @@ def collection_dir(build):
     return os.path.join(os.path.abspath(build), 'ansible_collections', 'hostfactory', 'enrollment')
 
 
-def mask(secret):
-    """Enough of a secret to tell two apart, never enough to use: 'ab…yz (54 chars)'."""
+def fingerprint(secret):
+    """Tells two secrets apart without revealing either: 'sha256:<10 hex digits>…', or '-' for none."""
     if not secret:
         return '-'
-    return '%s…%s (%d chars)' % (secret[:2], secret[-2:], len(secret))
+    return 'sha256:%s…' % hashlib.sha256(secret.encode()).hexdigest()[:10]
 
 
 class MockServer:
