@@ -291,30 +291,27 @@ def encode_text(text):
     return text.encode(ENCODING, errors='surrogateescape')
 
 
+def _resolve_id(value, lookup, what):
+    """A numeric id from a name or number (C(lookup) maps a name to its id), or -1 for None."""
+    if value is None or value == '':
+        return -1
+    value = str(value)
+    if value.isdigit():
+        return int(value)
+    try:
+        return lookup(value)
+    except KeyError:
+        raise IdentityFileError("%s '%s' does not exist on this machine" % (what, value))
+
+
 def resolve_uid(owner):
     """The uid for a user name or number, or -1 for None."""
-    if owner is None or owner == '':
-        return -1
-    owner = str(owner)
-    if owner.isdigit():
-        return int(owner)
-    try:
-        return pwd.getpwnam(owner).pw_uid
-    except KeyError:
-        raise IdentityFileError("owner '%s' does not exist on this machine" % owner)
+    return _resolve_id(owner, lambda name: pwd.getpwnam(name).pw_uid, 'owner')
 
 
 def resolve_gid(group):
     """The gid for a group name or number, or -1 for None."""
-    if group is None or group == '':
-        return -1
-    group = str(group)
-    if group.isdigit():
-        return int(group)
-    try:
-        return grp.getgrnam(group).gr_gid
-    except KeyError:
-        raise IdentityFileError("group '%s' does not exist on this machine" % group)
+    return _resolve_id(group, lambda name: grp.getgrnam(name).gr_gid, 'group')
 
 
 def numeric_mode(mode, default=0o600):
