@@ -77,7 +77,7 @@ class App:
         return None, ()
 
     def handle(self, req):
-        """Return (response, fault_mode) where fault_mode is None, 'truncated' or 'reset'."""
+        """Return (response, fault_mode) where fault_mode is None, 'truncated', 'reset' or 'hang'."""
         if req.path == '/_mock' or req.path.startswith('/_mock/'):
             if not is_loopback(req.peer):
                 return plain_json(404, {'error': 'not found'}), None
@@ -92,7 +92,7 @@ class App:
         if mode == 'reset':
             return None, 'reset'
         if mode == 'status':
-            return faultlib.status_response(family, self.faults.settings['fail_status']), None
+            return self.faults.status_response(family), None
         if mode == 'malformed_json':
             return faultlib.malformed_json_response(), None
         if route is None:
