@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 
-from . import hostfactory as hfl
+from . import credentials, hostfactory as hfl
 from .conjur_auth import BadRequest, api_key_role, basic_login, enroll, request_params, token_role
 from .messages import Response, empty, rails_json
 from .timefmt import iso_ms, iso_z
@@ -165,6 +165,7 @@ ROUTES = (
     ('POST', '/host_factory_tokens', '/host_factory_tokens', create_tokens),
     ('DELETE', r'/host_factory_tokens/([^/]+)', '/host_factory_tokens/{token}', revoke_token),
     ('POST', '/host_factories/hosts', '/host_factories/hosts', create_host),
+    ('PUT', r'/authn/([^/?]+)/api_key', '/authn/{account}/api_key', credentials.rotate_api_key),
     ('GET', r'/resources/([^/]+)/host_factory/(.+)', '/resources/{account}/host_factory/{id}', show_host_factory),
     ('GET', '/whoami', '/whoami', whoami),
 )

@@ -92,7 +92,7 @@ def _role(role, key, where):
     _expect(role.get('api_key') is None or _str(role.get('api_key')), '%s[].api_key must be a string' % where)
     privileges = role.get('privileges', {})
     _expect(isinstance(privileges, dict) and all(isinstance(v, list) and set(v) <= _PRIVILEGES for v in privileges.values()),
-            '%s[].privileges must map host factory ids to lists of read/execute/update' % where)
+            '%s[].privileges must map host factory ids (or host:<id>, user:<login>) to lists of read/execute/update' % where)
     _expect(isinstance(role.get('restricted_to', []), list), '%s[].restricted_to must be a list' % where)
 
 

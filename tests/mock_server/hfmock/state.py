@@ -14,6 +14,8 @@ from .netaddr import CidrError, normalize_cidr
 from .seed import SeedError
 from .tokens import Signer, random_token
 
+ALL_PRIVILEGES = frozenset(('read', 'execute', 'update'))
+
 
 class Role:
     """A user or host: credentials, privileges and, for hosts, the resource record."""
@@ -130,7 +132,7 @@ class State:
     def _seed_role(self, kind, identifier, item, default_privileges):
         api_key = item.get('api_key') or random_token()
         role = Role(kind, identifier, '%s:%s:%s' % (self.account, kind, identifier), api_key)
-        role.privileges = {self._hf_identifier(k): frozenset(v) for k, v in item['privileges'].items()} \
+        role.privileges = {self._privilege_key(k): frozenset(v) for k, v in item['privileges'].items()} \
             if 'privileges' in item else default_privileges
         try:
             role.restricted_to = tuple(normalize_cidr(x) for x in item.get('restricted_to', []))
@@ -140,7 +142,14 @@ class State:
         self.secrets['seeded'].append(api_key)
         return role
 
-    def _hf_identifier(self, name):
+    def _privilege_key(self, name):
+        """A seed privileges key: ``host:<id>``/``user:<login>`` (or fully qualified) name a role by its full id;
+        anything else names a host factory by its identifier (``<account>:host_factory:`` is stripped)."""
+        parts = name.split(':', 2)
+        if len(parts) == 3 and parts[0] == self.account and parts[1] in ('host', 'user'):
+            return name
+        if len(parts) >= 2 and parts[0] in ('host', 'user'):
+            return '%s:%s' % (self.account, name)
         prefix = '%s:host_factory:' % self.account
         return name[len(prefix):] if name.startswith(prefix) else name
 
@@ -170,6 +179,32 @@ class State:
     def delete_agent_token(self, token_id):
         del self.agent_tokens[token_id]
         del self.agent_ids[bisect.bisect_left(self.agent_ids, token_id)]
+
+    def host_factory_by_id(self, full_id):
+        """The host factory whose full id is ``full_id``, or None."""
+        account, _sep, rest = full_id.partition(':')
+        kind, _sep, identifier = rest.partition(':')
+        return self.hfs.get(identifier) if account == self.account and kind == 'host_factory' else None
+
+    def owns(self, role_id, owner):
+        """Whether ``role_id`` owns what ``owner`` owns: it is the owner, or owns the owner (a host factory or a role)
+        through a chain of owners, since Conjur makes the owner of a role a member of it."""
+        for _depth in range(8):
+            if owner is None:
+                return False
+            if owner == role_id:
+                return True
+            hf = self.host_factory_by_id(owner)
+            record = hf if hf is not None else self.roles.get(owner)
+            owner = record.owner if record is not None else None
+        return False
+
+    def role_privileges(self, caller, key, owner):
+        """The privileges ``caller`` holds on a resource: all of them for admins (no ``privileges`` in the seed) and
+        owners, else what its seed ``privileges`` list under ``key`` (a full role id or a host factory identifier)."""
+        if caller.privileges is None or self.owns(caller.full_id, owner):
+            return ALL_PRIVILEGES
+        return caller.privileges.get(key, frozenset())
 
     @staticmethod
     def visible(role, hf):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import os
 import signal
@@ -117,11 +118,32 @@ class MockProcess:
         return self.post('/host_factories/hosts', data=data, headers=all_headers)
 
     # --- Rackspace ------------------------------------------------------------------------------
-    def rax(self, method, path='', token=RAX['auth_token'], tenant=RAX['tenant_id'], **kwargs):
+    def rax(self, method, path='', token=RAX['auth_token'], tenant=RAX['tenant_id'], collection='agent_tokens', **kwargs):
         headers = kwargs.pop('headers', {})
         if token is not None:
             headers['X-Auth-Token'] = token
-        return self.request(method, '/v1.0/%s/agent_tokens%s' % (tenant, path), headers=headers, **kwargs)
+        return self.request(method, '/v1.0/%s/%s%s' % (tenant, collection, path), headers=headers, **kwargs)
+
+
+def start_with_seed(tmp_path, seed, *args, **kwargs):
+    """A mock started with ``seed`` (a dict, written to a file under tmp_path) and the extra command-line ``args``."""
+    path = os.path.join(str(tmp_path), 'seed-%d.json' % time.monotonic_ns())
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump(seed, handle)
+    return MockProcess(tmp_path, '--seed', path, *args, **kwargs)
+
+
+def seed_with(**conjur):
+    """The default seed with these keys of its conjur section replaced."""
+    seed = copy.deepcopy(SEED)
+    seed['conjur'].update(conjur)
+    return seed
+
+
+def run_mock(*args, entry=ENTRY):
+    """Run the mock with ``args`` to completion (for options and seeds it refuses): the CompletedProcess."""
+    return subprocess.run([sys.executable, entry, '--port', '0'] + list(args), capture_output=True, text=True, timeout=30,
+                          check=False)
 
 
 @pytest.fixture(scope='module')
