@@ -41,9 +41,12 @@ FUTURE = '2050-12-31T00:00:00Z'
 class MockProcess:
     """A running mock: its URL, a keep-alive session and helpers for the common calls."""
 
-    def __init__(self, tmp_path, *args, python=None):
+    def __init__(self, tmp_path, *args, python=None, prefix='', entry=ENTRY):
         port_file = os.path.join(str(tmp_path), 'port-%d' % time.monotonic_ns())
-        cmd = [python or sys.executable, ENTRY, '--port', '0', '--port-file', port_file] + list(args)
+        self.prefix = prefix  # the Conjur helpers below call the v5 routes under it
+        cmd = [python or sys.executable, entry, '--port', '0', '--port-file', port_file] + list(args)
+        if prefix:
+            cmd += ['--path-prefix', prefix]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 15
         while not os.path.exists(port_file):
@@ -90,7 +93,7 @@ class MockProcess:
     def authenticate(self, login='admin', api_key=None, account=ACCOUNT):
         """Return the raw token JSON text."""
         api_key = KEYS.get(login) if api_key is None else api_key
-        response = self.post('/authn/%s/%s/authenticate' % (account, requests.utils.quote(login, safe='')), data=api_key)
+        response = self.post(self.prefix + '/authn/%s/%s/authenticate' % (account, requests.utils.quote(login, safe='')), data=api_key)
         assert response.status_code == 200, response.status_code
         return response.text
 
@@ -104,7 +107,7 @@ class MockProcess:
             data['count'] = count
         if cidr is not None:
             data['cidr[]'] = cidr
-        response = self.post('/host_factory_tokens', data=data, headers=headers or self.token_header(login))
+        response = self.post(self.prefix + '/host_factory_tokens', data=data, headers=headers or self.token_header(login))
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -115,7 +118,7 @@ class MockProcess:
         all_headers = {'Authorization': 'Token token="%s"' % token}
         all_headers.update(headers or {})
         data['id'] = host_id
-        return self.post('/host_factories/hosts', data=data, headers=all_headers)
+        return self.post(self.prefix + '/host_factories/hosts', data=data, headers=all_headers)
 
     # --- Rackspace ------------------------------------------------------------------------------
     def rax(self, method, path='', token=RAX['auth_token'], tenant=RAX['tenant_id'], collection='agent_tokens', **kwargs):
