@@ -122,7 +122,7 @@ class App:
             return self.faults.status_response(family), None
         if mode == 'malformed_json':
             return faultlib.malformed_json_response(), None
-        if route is None:
+        if route is None or (not self.state.hf_enabled and getattr(route.handler, 'host_factory_route', False)):
             response = self.no_route(req, family)
         else:
             try:

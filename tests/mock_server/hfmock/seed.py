@@ -66,6 +66,8 @@ def validate(seed):
     _expect(isinstance(conjur, dict), 'conjur must be an object')
     _expect(isinstance(conjur.get('account'), str) and conjur['account'] and ':' not in conjur['account']
             and '/' not in conjur['account'], 'conjur.account must be a non-empty string without ":" or "/"')
+    for key in ('authn_api_key_default', 'host_factories_enabled'):
+        _expect(isinstance(conjur.get(key, True), bool), 'conjur.%s must be true or false' % key)
     for user in conjur.get('users', []):
         _role(user, 'login', 'users')
     for hf in conjur.get('host_factories', []):
@@ -73,6 +75,9 @@ def validate(seed):
         _expect(isinstance(hf.get('layers', []), list) and all(_str(x) for x in hf.get('layers', [])),
                 'host_factories[].layers must be a list of strings')
         _expect(isinstance(hf.get('annotations', {}), dict), 'host_factories[].annotations must be an object')
+        branch = hf.get('host_branch')
+        _expect(branch is None or (_str(branch) and not branch.startswith('/') and not branch.endswith('/') and '//' not in branch),
+                'host_factories[].host_branch must be a policy path such as "data/ansible" (no leading, trailing or double "/")')
     for host in conjur.get('hosts', []):
         _role(host, 'id', 'hosts')
         _expect(_str(host.get('owner', 'x')), 'hosts[].owner must be a string')

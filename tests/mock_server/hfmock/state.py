@@ -40,7 +40,8 @@ class Role:
 
 
 class HostFactory:
-    __slots__ = ('identifier', 'full_id', 'owner', 'layers', 'created_at', 'annotations', 'policy', 'tokens', 'permissions')
+    __slots__ = ('identifier', 'full_id', 'owner', 'layers', 'created_at', 'annotations', 'policy', 'tokens', 'permissions',
+                 'host_branch')
 
     def __init__(self, identifier, full_id, owner, layers, created_at):
         self.identifier = identifier
@@ -52,6 +53,7 @@ class HostFactory:
         self.policy = None
         self.tokens = {}
         self.permissions = []
+        self.host_branch = None
 
 
 class HFToken:
@@ -88,6 +90,7 @@ class State:
         self.account = account = conjur['account']
         self.signer = Signer(account)
         self.api_key_default = conjur.get('authn_api_key_default', True)
+        self.hf_enabled = conjur.get('host_factories_enabled', True)
         self.requests_total = 0
         self.requests = {}
         self.rotations = 0
@@ -105,6 +108,7 @@ class State:
                              tuple(self.qualify('layer', x) for x in item.get('layers', [])), now)
             hf.annotations = _annotations(item.get('annotations', {}))
             hf.policy = '%s:policy:root' % account
+            hf.host_branch = item.get('host_branch')
             self.hfs[hf.identifier] = hf
             self.layers.update(hf.layers)
         for item in conjur.get('hosts', []):
