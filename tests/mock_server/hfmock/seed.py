@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+
+from . import entities
 
 DEFAULT_SEED = {
     'conjur': {
@@ -35,10 +38,12 @@ DEFAULT_SEED = {
         'password': 'MockRack-Passw0rd',
         'auth_token': '4a2dfcf75d65b8cb7092c03ecc3d8d07',
         'agent_tokens': [],
+        'entities': [],
     },
 }
 
 _PRIVILEGES = frozenset(('read', 'execute', 'update'))
+_ENTITY_ID = re.compile(r'[A-Za-z0-9_.-]{1,64}')
 
 
 class SeedError(ValueError):
@@ -90,6 +95,22 @@ def validate(seed):
     for item in rax.get('agent_tokens', []):
         _expect(isinstance(item, dict) and (item.get('label') is None or isinstance(item.get('label'), str)),
                 'rackspace.agent_tokens[] must be objects with an optional string label')
+    _entities(rax.get('entities', []))
+
+
+def _entities(items):
+    _expect(isinstance(items, list), 'rackspace.entities must be a list')
+    seen = set()
+    for index, item in enumerate(items):
+        _expect(isinstance(item, dict), 'rackspace.entities[%d] must be an object' % index)
+        entity_id = item.get('id')
+        _expect(entity_id is None or (isinstance(entity_id, str) and _ENTITY_ID.fullmatch(entity_id) and entity_id not in seen),
+                'rackspace.entities[%d].id must be a unique string of 1 to 64 letters, digits, "_", "." or "-"' % index)
+        seen.add(entity_id)
+        try:
+            entities.validate({k: v for k, v in item.items() if k != 'id'}, creating=True)
+        except entities.Invalid as exc:
+            raise SeedError('rackspace.entities[%d].%s: %s' % (index, exc.key, exc.details))
 
 
 def _role(role, key, where):

@@ -10,6 +10,7 @@ import os
 import threading
 import time
 
+from . import entities
 from .netaddr import CidrError, normalize_cidr
 from .seed import SeedError
 from .tokens import Signer, random_token
@@ -65,6 +66,45 @@ class HFToken:
         self.expires = expires
         self.cidr = cidr
         self.networks = networks
+
+
+class SortedCollection:
+    """Objects by id plus their ids in sorted order: Rackspace lists page through a collection by id."""
+
+    __slots__ = ('items', 'ids')
+
+    def __init__(self):
+        self.items = {}
+        self.ids = []
+
+    def __len__(self):
+        return len(self.items)
+
+    def __contains__(self, key):
+        return key in self.items
+
+    def __getitem__(self, key):
+        return self.items[key]
+
+    def get(self, key, default=None):
+        return self.items.get(key, default)
+
+    def values(self):
+        return self.items.values()
+
+    def put(self, key, value):
+        if key not in self.items:
+            bisect.insort(self.ids, key)
+        self.items[key] = value
+
+    def remove(self, key):
+        del self.items[key]
+        del self.ids[bisect.bisect_left(self.ids, key)]
+
+    def page(self, marker, limit):
+        """Up to ``limit + 1`` ids from ``marker`` on (inclusive): one more than a page tells whether another follows."""
+        start = bisect.bisect_left(self.ids, marker) if marker else 0
+        return self.ids[start:start + limit + 1]
 
 
 class State:
@@ -128,10 +168,12 @@ class State:
         self.secrets['seeded'].extend(x for x in (self.rax_key, self.rax_password, rax.get('auth_token')) if x)
         if rax.get('auth_token'):
             self.auth_tokens[rax['auth_token']] = None
-        self.agent_tokens = {}
-        self.agent_ids = []
+        self.agent_tokens = SortedCollection()
         for item in rax.get('agent_tokens', []):
             self.add_agent_token(item.get('label'), item.get('id'))
+        self.entities = SortedCollection()
+        for item in rax.get('entities', []):
+            self.add_entity(entities.validate({k: v for k, v in item.items() if k != 'id'}, creating=True), item.get('id'))
 
     def _seed_role(self, kind, identifier, item, default_privileges):
         api_key = item.get('api_key') or random_token()
@@ -175,14 +217,16 @@ class State:
     def add_agent_token(self, label, token_id=None):
         """Caller holds the lock (or is loading). Returns the new id (== token value)."""
         token_id = token_id or '%s.%s' % (random_token_hex(), self.tenant)
-        self.agent_tokens[token_id] = label
-        bisect.insort(self.agent_ids, token_id)
+        self.agent_tokens.put(token_id, label)
         self.secrets['agent_tokens'].append(token_id)
         return token_id
 
-    def delete_agent_token(self, token_id):
-        del self.agent_tokens[token_id]
-        del self.agent_ids[bisect.bisect_left(self.agent_ids, token_id)]
+    def add_entity(self, fields, entity_id=None):
+        """Caller holds the lock (or is loading). ``fields`` come from entities.validate. Returns the new id."""
+        while entity_id is None or entity_id in self.entities:
+            entity_id = entities.new_id()
+        self.entities.put(entity_id, entities.new_record(entity_id, fields, int(self.now() * 1000)))
+        return entity_id
 
     def host_factory_by_id(self, full_id):
         """The host factory whose full id is ``full_id``, or None."""
