@@ -29,27 +29,54 @@ class Route:
         self.family = family
 
 
-def _build_routes():
+# Paths the conjur-rack middleware does not guard (``optional`` or ``except``) in Conjur 1.24.0, relative to the
+# Conjur application's root; and the v4 equivalents under /api.
+_OPEN_V5 = re.compile(r'/(authn|authn-[^/]+|public_keys)/|/host_factories/hosts$')
+_OPEN_V4 = re.compile(r'/api/authn/|/api/host_factories/hosts$')
+
+
+def _build_routes(prefix):
+    """One table: v5 under ``prefix`` (v4 only without a prefix), Rackspace at the root."""
+    tables = [('conjur', conjur_v5.ROUTES, prefix)]
+    if not prefix:
+        tables.append(('conjur', conjur_v4.ROUTES, ''))
+    tables.append(('rackspace', rackspace.ROUTES, ''))
     static, dynamic = {}, {}
-    for family, table in (('conjur', conjur_v5.ROUTES), ('conjur', conjur_v4.ROUTES), ('rackspace', rackspace.ROUTES)):
+    for family, table, base in tables:
         for method, regex, pattern, handler in table:
-            route = Route(method, regex, pattern, handler, 'identity' if pattern.startswith('/v2.0/') else family)
+            route = Route(method, re.escape(base) + regex, base + pattern, handler,
+                          'identity' if pattern.startswith('/v2.0/') else family)
             if regex == pattern:
-                static[(method, pattern)] = route
+                static[(method, route.pattern)] = route
             else:
                 dynamic.setdefault(method, []).append(route)
     return static, dynamic
 
 
+def normalize_prefix(value):
+    """'' for no prefix, else '/segment[/segment...]' without a trailing slash; raise ValueError when unusable."""
+    prefix = (value or '').rstrip('/')
+    if not prefix:
+        return ''
+    if not _PREFIX.fullmatch(prefix) or prefix.split('/')[1] in ('_mock', 'v1.0', 'v2.0'):
+        raise ValueError('--path-prefix must look like /api (segments of letters, digits, ".", "_", "~" or "-"), '
+                         'and not start with /_mock, /v1.0 or /v2.0')
+    return prefix
+
+
+_PREFIX = re.compile(r'(/[A-Za-z0-9._~-]+)+')
+
+
 class App:
     """The whole mock behind one ``handle(request)`` call."""
 
-    def __init__(self, state, faults, log=False):
+    def __init__(self, state, faults, log=False, prefix=''):
         self.state = state
         self.faults = faults
         self.log = log
+        self.prefix = normalize_prefix(prefix)
         self.shutdown_callback = None
-        self.static, self.dynamic = _build_routes()
+        self.static, self.dynamic = _build_routes(self.prefix)
 
     def request_shutdown(self):
         if self.shutdown_callback:
@@ -77,7 +104,7 @@ class App:
         return None, ()
 
     def handle(self, req):
-        """Return (response, fault_mode) where fault_mode is None, 'truncated' or 'reset'."""
+        """Return (response, fault_mode) where fault_mode is None, 'truncated', 'reset' or 'hang'."""
         if req.path == '/_mock' or req.path.startswith('/_mock/'):
             if not is_loopback(req.peer):
                 return plain_json(404, {'error': 'not found'}), None
@@ -92,10 +119,10 @@ class App:
         if mode == 'reset':
             return None, 'reset'
         if mode == 'status':
-            return faultlib.status_response(family, self.faults.settings['fail_status']), None
+            return self.faults.status_response(family), None
         if mode == 'malformed_json':
             return faultlib.malformed_json_response(), None
-        if route is None:
+        if route is None or (not self.state.hf_enabled and getattr(route.handler, 'host_factory_route', False)):
             response = self.no_route(req, family)
         else:
             try:
@@ -107,13 +134,29 @@ class App:
             sys.stderr.write('%s %s\n' % (key, response.status))
         return response, mode
 
+    def conjur_path(self, path):
+        """``path`` relative to the Conjur application's root (the prefix removed), or None outside the prefix."""
+        path = _SLASHES.sub('/', path)
+        if not self.prefix:
+            return path
+        if path == self.prefix or path.startswith(self.prefix + '/'):
+            return path[len(self.prefix):] or '/'
+        return None
+
     def no_route(self, req, family):
+        """What the service answers for a path it has no route for. Conjur: the token middleware runs first (401
+        text/plain) except on the paths it does not guard; then 404 with an empty body. Outside the path prefix the
+        Conjur application never sees the request: 404 empty."""
         if family == 'rackspace':
             return rackspace.error(404, 'Not found', 'No such resource.')
         if family == 'identity':
             return rackspace.identity_error(404, 'Resource not found')
-        if not re.match(r'/(authn|api/authn)/', req.path):
-            result = conjur_auth.token_role(self.state, req, 4 if req.path.startswith('/api/') else 5)
+        path = self.conjur_path(req.path)
+        if path is None:
+            return empty(404)
+        version = 4 if not self.prefix and path.startswith('/api/') else 5
+        if not (_OPEN_V4 if version == 4 else _OPEN_V5).match(path):
+            result = conjur_auth.token_role(self.state, req, version)
             if not isinstance(result, tuple):
                 return result
         return empty(404)

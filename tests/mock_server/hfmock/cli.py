@@ -32,6 +32,9 @@ def parse_args(argv):
     parser.add_argument('--fail-status', type=int, default=503, help='status of injected failures (default 503)')
     parser.add_argument('--latency-ms', type=float, default=0.0, help='delay added to every request')
     parser.add_argument('--lifetime', type=float, default=0.0, help='stop by itself after this many seconds (0: never)')
+    parser.add_argument('--path-prefix', default='', metavar='PREFIX',
+                        help='serve the Conjur v5 routes under PREFIX (e.g. /api, like Conjur Cloud and Edge); '
+                             'turns the v4 routes off; /_mock/ and the Rackspace routes stay at the root')
     parser.add_argument('--log', action='store_true', help='log "METHOD route status" lines to stderr (never paths or bodies)')
     args = parser.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
@@ -42,7 +45,7 @@ def parse_args(argv):
 def build(args):
     seed = load_seed(args.seed)
     faults = Faults(args.fail_rate, args.fail_status, args.latency_ms)
-    app = App(State(seed), faults, log=args.log)
+    app = App(State(seed), faults, log=args.log, prefix=args.path_prefix)
     context = None
     if args.tls_cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -72,8 +72,26 @@ def basic_login(state, req):
     return role
 
 
+def has_access_token(req):
+    """Whether the Authorization header carries an access token (``Token token="..."``) for the middleware."""
+    return bool(_MIDDLEWARE_TOKEN.search(req.headers.get('authorization', '')))
+
+
 def token_role(state, req, version=5):
-    """The conjur-rack middleware: return (role, iat) for a valid access token, else the error Response."""
+    """The conjur-rack middleware plus CurrentUser: return (role, iat) for a valid access token whose role exists,
+    else the error Response (the middleware's, or 403 empty for a role that no longer exists)."""
+    result = verify_access_token(state, req, version)
+    if isinstance(result, Response):
+        return result
+    login, iat = result
+    role = state.roles.get(state.role_id_for_login(login))
+    if role is None:
+        return empty(403)
+    return role, iat
+
+
+def verify_access_token(state, req, version=5):
+    """The conjur-rack middleware alone: return (login, iat) for a valid access token, else the error Response."""
     match = _MIDDLEWARE_TOKEN.search(req.headers.get('authorization', ''))
     if not match:
         return _middleware_error(req, 401, 'Authorization missing')
@@ -93,10 +111,7 @@ def token_role(state, req, version=5):
         return _middleware_error(req, 401, 'token contains unrecognized claims' if exc.reason == 'claims' else 'Unauthorized: Invalid token')
     if cidr is not None and not _cidr_claim_allows(cidr, req.client_ip):
         return _middleware_error(req, 403, 'IP address rejected')
-    role = state.roles.get(state.role_id_for_login(login))
-    if role is None:
-        return empty(403)
-    return role, iat
+    return login, iat
 
 
 def host_factory_token(req):

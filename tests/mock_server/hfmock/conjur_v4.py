@@ -58,6 +58,7 @@ def login(app, req):
     return Response(200, result.api_key.encode('utf-8'), 'text/html; charset=utf-8')
 
 
+@hfl.host_factory_route
 def create_tokens(app, req, identifier):
     """POST /api/host_factories/{id}/tokens: expiration optional (default 1 h); key order token, expiration, cidr."""
     result = token_role(app.state, req, 4)
@@ -75,6 +76,7 @@ def create_tokens(app, req, identifier):
     return rails_json(200, [token_json(t) for t in tokens])
 
 
+@hfl.host_factory_route
 def show_host_factory(app, req, identifier):
     """GET /api/host_factories/{id} → {id, layers, roleid, resourceid, tokens} (the v4 doc's key order); 404 when the
     host factory is unknown or invisible to the caller."""
@@ -90,6 +92,7 @@ def show_host_factory(app, req, identifier):
                             'tokens': [token_json(t) for t in list(hf.tokens.values())]})
 
 
+@hfl.host_factory_route
 def revoke_token(app, req, token):
     """DELETE /api/host_factories/tokens/{token} → 204 / 403 / 404."""
     result = token_role(app.state, req, 4)
@@ -102,6 +105,7 @@ def revoke_token(app, req, token):
     return empty(204)
 
 
+@hfl.host_factory_route
 def create_host(app, req):
     """POST /api/host_factories/hosts?id=... → the v4 host record with its (new or rotated) API key."""
     return enroll(app, req, error_response, _host_record)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import base64
 
-from . import hostfactory as hfl
+from . import credentials, hostfactory as hfl
 from .conjur_auth import BadRequest, api_key_role, basic_login, enroll, request_params, token_role
 from .messages import Response, empty, rails_json
 from .timefmt import iso_ms, iso_z
@@ -90,6 +90,7 @@ def _caller(app, req):
     return result if isinstance(result, Response) else result[0]
 
 
+@hfl.host_factory_route
 def create_tokens(app, req):
     """POST /host_factory_tokens."""
     role = _caller(app, req)
@@ -109,6 +110,7 @@ def create_tokens(app, req):
     return rails_json(200, [token_json(t) for t in tokens])
 
 
+@hfl.host_factory_route
 def revoke_token(app, req, token):
     """DELETE /host_factory_tokens/{token}."""
     role = _caller(app, req)
@@ -121,6 +123,7 @@ def revoke_token(app, req, token):
     return empty(204)
 
 
+@hfl.host_factory_route
 def create_host(app, req):
     """POST /host_factories/hosts (HF token auth, not the access-token middleware)."""
     return enroll(app, req, error_response, lambda record, host, api_key: rails_json(201, host_json(host, api_key)))
@@ -162,9 +165,11 @@ def _login_of(role):
 ROUTES = (
     ('POST', r'/authn/([^/?]+)/([^/?]+)/authenticate', '/authn/{account}/{login}/authenticate', authenticate),
     ('GET', r'/authn/([^/?]+)/login', '/authn/{account}/login', login),
+    ('PUT', r'/authn/([^/?]+)/api_key', '/authn/{account}/api_key', credentials.rotate_api_key),
     ('POST', '/host_factory_tokens', '/host_factory_tokens', create_tokens),
     ('DELETE', r'/host_factory_tokens/([^/]+)', '/host_factory_tokens/{token}', revoke_token),
     ('POST', '/host_factories/hosts', '/host_factories/hosts', create_host),
+    ('PUT', r'/authn/([^/?]+)/api_key', '/authn/{account}/api_key', credentials.rotate_api_key),
     ('GET', r'/resources/([^/]+)/host_factory/(.+)', '/resources/{account}/host_factory/{id}', show_host_factory),
     ('GET', '/whoami', '/whoami', whoami),
 )

@@ -1,7 +1,7 @@
 # Copyright (c) 2025, hostfactory.enrollment contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Fault injection: error statuses with realistic bodies, broken JSON, truncated bodies, resets, latency."""
+"""Fault injection: error statuses with realistic bodies, broken JSON, truncated bodies, resets, hangs, latency."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ import random
 import threading
 
 from . import rackspace
-from .messages import Response, rails_json
+from .messages import SOCKET_TIMEOUT, Response, rails_json
 
-MODES = ('status', 'malformed_json', 'truncated', 'reset')
+MODES = ('status', 'malformed_json', 'truncated', 'reset', 'hang')
+MAX_RETRY_AFTER = 86400
+MAX_HANG_MS = SOCKET_TIMEOUT * 1000
 _REASONS = {429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Temporarily Unavailable',
             504: 'Gateway Time-out'}
-_KEYS = {'fail_rate', 'fail_status', 'latency_ms', 'mode', 'routes', 'count'}
+_KEYS = {'fail_rate', 'fail_status', 'latency_ms', 'mode', 'routes', 'count', 'retry_after', 'hang_ms'}
 
 
 class Faults:
@@ -56,6 +58,8 @@ class Faults:
         mode = settings.get('mode', 'status')
         routes = settings.get('routes')
         count = settings.get('count')
+        retry_after = settings.get('retry_after', 1)
+        hang_ms = settings.get('hang_ms', MAX_HANG_MS)
         if not _number(rate) or not 0 <= rate <= 1:
             raise ValueError('fail_rate must be a number between 0 and 1')
         if not isinstance(status, int) or isinstance(status, bool) or not 400 <= status <= 599:
@@ -68,8 +72,13 @@ class Faults:
             raise ValueError('routes must be a list of route patterns')
         if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
             raise ValueError('count must be a positive integer')
+        if not isinstance(retry_after, int) or isinstance(retry_after, bool) or not 0 <= retry_after <= MAX_RETRY_AFTER:
+            raise ValueError('retry_after must be an integer between 0 and %d' % MAX_RETRY_AFTER)
+        if not _number(hang_ms) or not 0 <= hang_ms <= MAX_HANG_MS:
+            raise ValueError("hang_ms must be a number between 0 and %d (the connection's socket timeout)" % MAX_HANG_MS)
         return {'fail_rate': float(rate), 'fail_status': status, 'latency_ms': float(latency), 'mode': mode,
-                'routes': frozenset(routes) if routes is not None else None, 'count': count}
+                'routes': frozenset(routes) if routes is not None else None, 'count': count, 'retry_after': retry_after,
+                'hang_ms': float(hang_ms)}
 
     def decide(self, route_key, pattern):
         """Return (latency_seconds, mode or None) for this request."""
@@ -90,14 +99,22 @@ class Faults:
                 settings['count'] -= 1
         return latency, settings['mode']
 
+    def hang_seconds(self):
+        return self.settings['hang_ms'] / 1000.0
+
+    def status_response(self, family):
+        settings = self.settings
+        return status_response(family, settings['fail_status'], settings['retry_after'])
+
 
 def _number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def status_response(family, status):
-    """What a client sees from each service (or the proxy in front of it) for an injected status."""
-    headers = [('Retry-After', '1')] if status in (429, 503) else []
+def status_response(family, status, retry_after=1):
+    """What a client sees from each service (or the proxy in front of it) for an injected status; 429 and 503 carry
+    ``Retry-After: <retry_after>``."""
+    headers = [('Retry-After', str(retry_after))] if status in (429, 503) else []
     if family in ('rackspace', 'identity'):
         if family == 'rackspace':
             response = rackspace.error(status, 'Injected fault', 'The mock server injected this %d response.' % status)

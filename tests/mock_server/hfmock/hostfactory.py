@@ -61,13 +61,20 @@ class ServerError(HFError):
     code = None
 
 
+def host_factory_route(handler):
+    """Mark a route that exists only while host factories are enabled (seed ``host_factories_enabled``)."""
+    handler.host_factory_route = True
+    return handler
+
+
 def find_host_factory(state, role, resource_id):
-    """Resource[id] plus visibility and kind checks, in Conjur's order (404, then 422 kind)."""
+    """Resource[id] plus visibility and kind checks, in Conjur's order (404, then 422 kind). With host factories
+    disabled no host factory resource exists."""
     account, _sep, rest = resource_id.partition(':')
     kind, _sep, identifier = rest.partition(':')
     if account == state.account:
         if kind == 'host_factory':
-            hf = state.hfs.get(identifier)
+            hf = state.hfs.get(identifier) if state.hf_enabled else None
             if hf is not None and state.visible(role, hf):
                 return hf
         elif role.privileges is None and _exists(state, resource_id, kind):
@@ -151,7 +158,8 @@ def valid_hf_token(state, token, client_ip):
 
 
 def create_host(state, record, params):
-    """Create the host (201) or rotate the API key of one this HF owns. Returns (host, api_key)."""
+    """Create the host (201) or rotate the API key of one this HF owns. Returns (host, api_key). The host is
+    ``<host_branch>/<id>`` when the HF's seed entry has a ``host_branch``, else ``<id>`` at the root."""
     host_id = params.get('id')
     if isinstance(host_id, int) and not isinstance(host_id, bool):
         host_id = str(host_id)
@@ -161,6 +169,8 @@ def create_host(state, record, params):
         raise HFError('Invalid id: %s' % host_id)
     annotations = _annotations(params.get('annotations'))
     hf = record.hf
+    if hf.host_branch:
+        host_id = '%s/%s' % (hf.host_branch, host_id)
     full_id = '%s:host:%s' % (state.account, host_id)
     api_key = random_token()
     with state.lock:

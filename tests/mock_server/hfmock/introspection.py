@@ -32,7 +32,8 @@ def stats(app, _req):
                                 'hosts': sum(1 for r in state.roles.values() if r.kind == 'host'),
                                 'api_key_rotations': state.rotations,
                                 'tokens_active': sum(1 for t in state.hf_tokens.values() if t.expires > now),
-                                'agent_tokens': len(state.agent_tokens)})
+                                'agent_tokens': len(state.agent_tokens), 'entities': len(state.entities),
+                                'entities_bound': sum(1 for e in state.entities.values() if e['agent_id'] is not None)})
 
 
 def faults(app, req):

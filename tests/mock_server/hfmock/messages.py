@@ -9,6 +9,7 @@ import json
 
 from .netaddr import client_ip
 
+SOCKET_TIMEOUT = 30  # seconds a connection may stay silent (server.Handler.timeout); bounds the "hang" fault
 JSON_UTF8 = 'application/json; charset=utf-8'
 TEXT_UTF8 = 'text/plain; charset=utf-8'
 _RAILS_ESCAPES = (('<', '\\u003c'), ('>', '\\u003e'), ('&', '\\u0026'), ('\u2028', '\\u2028'), ('\u2029', '\\u2029'))

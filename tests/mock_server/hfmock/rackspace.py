@@ -1,16 +1,16 @@
 # Copyright (c) 2025, hostfactory.enrollment contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Rackspace Cloud Identity v2.0 (POST /v2.0/tokens) and Cloud Monitoring agent tokens (/v1.0/{tenant}/agent_tokens)."""
+"""Rackspace Cloud Identity v2.0 (POST /v2.0/tokens) and Cloud Monitoring agent tokens and entities (/v1.0/{tenant}/...)."""
 
 from __future__ import annotations
 
-import bisect
 import json
 import os
 import time
 from urllib.parse import parse_qsl, quote
 
+from . import entities
 from .messages import empty, plain_json
 from .timefmt import iso_ms_z
 
@@ -79,43 +79,55 @@ def _authorize(state, req, tenant):
     return None
 
 
-def _label(req, required):
-    """The validated label from a JSON body, or an error Response."""
+def _json_object(req):
+    """(body, None) for a JSON object body (an empty body is {}), else (None, 400 badRequest)."""
     try:
         body = json.loads(req.body) if req.body.strip() else {}
     except ValueError:
         return None, error(400, 'Validation error', 'Request body is not valid JSON.')
     if not isinstance(body, dict):
         return None, error(400, 'Validation error', 'Request body must be a JSON object.')
+    return body, None
+
+
+def _invalid(key, details):
+    return error(400, "Validation error for key '%s'" % key, details)
+
+
+def _label(req, required):
+    """The validated agent-token label from a JSON body, or an error Response."""
+    body, bad = _json_object(req)
+    if bad:
+        return None, bad
     extra = sorted(set(body) - {'label'})
     if extra:
-        return None, error(400, "Validation error for key '%s'" % extra[0], 'Unknown attribute.')
+        return None, _invalid(extra[0], 'Unknown attribute.')
     label = body.get('label')
     if required and 'label' not in body:
-        return None, error(400, "Validation error for key 'label'", 'Missing required key.')
+        return None, _invalid('label', 'Missing required key.')
     if label is not None and (not isinstance(label, str) or len(label) > MAX_LABEL):
-        return None, error(400, "Validation error for key 'label'", 'Must be a string of at most 255 characters.')
+        return None, _invalid('label', 'Must be a string of at most 255 characters.')
     return label, None
 
 
-def _object_headers(req, tenant, token_id):
-    location = '%s/v1.0/%s/agent_tokens/%s' % (req.base_url(), tenant, token_id)
-    return [('Location', location), ('X-Object-ID', token_id)]
-
-
-def create(app, req, tenant):
-    denied = _authorize(app.state, req, tenant)
-    if denied:
-        return denied
-    label, bad = _label(req, False)
+def _entity_fields(req, creating):
+    """The validated entity attributes of a JSON body, or an error Response."""
+    body, bad = _json_object(req)
     if bad:
-        return bad
-    with app.state.lock:
-        token_id = app.state.add_agent_token(label)
-    return empty(201, _object_headers(req, tenant, token_id))
+        return None, bad
+    try:
+        return entities.validate(body, creating), None
+    except entities.Invalid as exc:
+        return None, _invalid(exc.key, exc.details)
 
 
-def list_tokens(app, req, tenant):
+def _object_headers(req, tenant, collection, object_id):
+    location = '%s/v1.0/%s/%s/%s' % (req.base_url(), tenant, collection, object_id)
+    return [('Location', location), ('X-Object-ID', object_id)]
+
+
+def _page(app, req, tenant, collection, items, render):
+    """GET /v1.0/{tenant}/{collection}: ``limit`` (default 100, 1..1000) and inclusive ``marker``, sorted by id."""
     state = app.state
     denied = _authorize(state, req, tenant)
     if denied:
@@ -127,13 +139,12 @@ def list_tokens(app, req, tenant):
         return error(400, 'Invalid limit', 'limit must be an integer between 1 and %d.' % MAX_LIMIT, 'invalidLimit')
     marker = query.get('marker')
     with state.lock:
-        start = bisect.bisect_left(state.agent_ids, marker) if marker else 0
-        ids = state.agent_ids[start:start + limit + 1]
-        values = [{'id': i, 'label': state.agent_tokens[i], 'token': i} for i in ids[:limit]]
+        ids = items(state).page(marker, limit)
+        values = [render(state, i) for i in ids[:limit]]
     next_marker = ids[limit] if len(ids) > limit else None
     next_href = None
     if next_marker:
-        next_href = '%s/v1.0/%s/agent_tokens?limit=%d&marker=%s' % (req.base_url(), tenant, limit, quote(next_marker, safe=''))
+        next_href = '%s/v1.0/%s/%s?limit=%d&marker=%s' % (req.base_url(), tenant, collection, limit, quote(next_marker, safe=''))
     return plain_json(200, {'values': values, 'metadata': {'count': len(values), 'limit': limit, 'marker': marker,
                                                            'next_marker': next_marker, 'next_href': next_href}})
 
@@ -142,25 +153,58 @@ def _query(query):
     return dict(parse_qsl(query, keep_blank_values=True))
 
 
-def _lookup(app, req, tenant, token_id):
+def _missing(type_name):
+    return error(404, 'Object does not exist', 'Object "%s" does not exist.' % type_name)
+
+
+def _lookup(app, req, tenant, items, object_id, type_name):
+    """None when the caller may see the object, else the 401/403/404 answer."""
     denied = _authorize(app.state, req, tenant)
     if denied:
         return denied
-    if token_id not in app.state.agent_tokens:
-        return error(404, 'Object does not exist', 'Object "AgentToken" does not exist.')
+    if object_id not in items(app.state):
+        return _missing(type_name)
     return None
 
 
+# --- agent tokens -----------------------------------------------------------------------------------------------------
+
+def _tokens(state):
+    return state.agent_tokens
+
+
+def _token_json(state, token_id):
+    return {'id': token_id, 'label': state.agent_tokens[token_id], 'token': token_id}
+
+
+def create(app, req, tenant):
+    denied = _authorize(app.state, req, tenant)
+    if denied:
+        return denied
+    label, bad = _label(req, False)
+    if bad:
+        return bad
+    with app.state.lock:
+        token_id = app.state.add_agent_token(label)
+    return empty(201, _object_headers(req, tenant, 'agent_tokens', token_id))
+
+
+def list_tokens(app, req, tenant):
+    return _page(app, req, tenant, 'agent_tokens', _tokens, _token_json)
+
+
 def get(app, req, tenant, token_id):
-    failed = _lookup(app, req, tenant, token_id)
+    failed = _lookup(app, req, tenant, _tokens, token_id, 'AgentToken')
     if failed:
         return failed
-    label = app.state.agent_tokens.get(token_id)
-    return plain_json(200, {'id': token_id, 'label': label, 'token': token_id})
+    with app.state.lock:
+        if token_id not in app.state.agent_tokens:
+            return _missing('AgentToken')
+        return plain_json(200, _token_json(app.state, token_id))
 
 
 def update(app, req, tenant, token_id):
-    failed = _lookup(app, req, tenant, token_id)
+    failed = _lookup(app, req, tenant, _tokens, token_id, 'AgentToken')
     if failed:
         return failed
     label, bad = _label(req, True)
@@ -168,18 +212,82 @@ def update(app, req, tenant, token_id):
         return bad
     with app.state.lock:
         if token_id not in app.state.agent_tokens:
-            return error(404, 'Object does not exist', 'Object "AgentToken" does not exist.')
-        app.state.agent_tokens[token_id] = label
-    return empty(204, _object_headers(req, tenant, token_id))
+            return _missing('AgentToken')
+        app.state.agent_tokens.put(token_id, label)
+    return empty(204, _object_headers(req, tenant, 'agent_tokens', token_id))
 
 
 def delete(app, req, tenant, token_id):
-    failed = _lookup(app, req, tenant, token_id)
+    failed = _lookup(app, req, tenant, _tokens, token_id, 'AgentToken')
     if failed:
         return failed
     with app.state.lock:
         if token_id in app.state.agent_tokens:
-            app.state.delete_agent_token(token_id)
+            app.state.agent_tokens.remove(token_id)
+    return empty(204)
+
+
+# --- entities ---------------------------------------------------------------------------------------------------------
+
+def _entities(state):
+    return state.entities
+
+
+def _entity_json(state, entity_id):
+    return dict(state.entities[entity_id])
+
+
+def create_entity(app, req, tenant):
+    denied = _authorize(app.state, req, tenant)
+    if denied:
+        return denied
+    fields, bad = _entity_fields(req, True)
+    if bad:
+        return bad
+    with app.state.lock:
+        entity_id = app.state.add_entity(fields)
+    return empty(201, _object_headers(req, tenant, 'entities', entity_id))
+
+
+def list_entities(app, req, tenant):
+    return _page(app, req, tenant, 'entities', _entities, _entity_json)
+
+
+def get_entity(app, req, tenant, entity_id):
+    failed = _lookup(app, req, tenant, _entities, entity_id, 'Entity')
+    if failed:
+        return failed
+    with app.state.lock:
+        if entity_id not in app.state.entities:
+            return _missing('Entity')
+        return plain_json(200, _entity_json(app.state, entity_id))
+
+
+def update_entity(app, req, tenant, entity_id):
+    failed = _lookup(app, req, tenant, _entities, entity_id, 'Entity')
+    if failed:
+        return failed
+    fields, bad = _entity_fields(req, False)
+    if bad:
+        return bad
+    state = app.state
+    with state.lock:
+        record = state.entities.get(entity_id)
+        if record is None:
+            return _missing('Entity')
+        updated = dict(record, **fields)
+        updated['updated_at'] = max(record['updated_at'], int(state.now() * 1000))
+        state.entities.put(entity_id, updated)
+    return empty(204, _object_headers(req, tenant, 'entities', entity_id))
+
+
+def delete_entity(app, req, tenant, entity_id):
+    failed = _lookup(app, req, tenant, _entities, entity_id, 'Entity')
+    if failed:
+        return failed
+    with app.state.lock:
+        if entity_id in app.state.entities:
+            app.state.entities.remove(entity_id)
     return empty(204)
 
 
@@ -190,4 +298,9 @@ ROUTES = (
     ('GET', r'/v1.0/([^/]+)/agent_tokens/([^/]+)', '/v1.0/{tenant}/agent_tokens/{id}', get),
     ('PUT', r'/v1.0/([^/]+)/agent_tokens/([^/]+)', '/v1.0/{tenant}/agent_tokens/{id}', update),
     ('DELETE', r'/v1.0/([^/]+)/agent_tokens/([^/]+)', '/v1.0/{tenant}/agent_tokens/{id}', delete),
+    ('POST', r'/v1.0/([^/]+)/entities', '/v1.0/{tenant}/entities', create_entity),
+    ('GET', r'/v1.0/([^/]+)/entities', '/v1.0/{tenant}/entities', list_entities),
+    ('GET', r'/v1.0/([^/]+)/entities/([^/]+)', '/v1.0/{tenant}/entities/{id}', get_entity),
+    ('PUT', r'/v1.0/([^/]+)/entities/([^/]+)', '/v1.0/{tenant}/entities/{id}', update_entity),
+    ('DELETE', r'/v1.0/([^/]+)/entities/([^/]+)', '/v1.0/{tenant}/entities/{id}', delete_entity),
 )

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import copy
 import json
+import re
+
+from . import entities
 
 DEFAULT_SEED = {
     'conjur': {
@@ -35,10 +38,12 @@ DEFAULT_SEED = {
         'password': 'MockRack-Passw0rd',
         'auth_token': '4a2dfcf75d65b8cb7092c03ecc3d8d07',
         'agent_tokens': [],
+        'entities': [],
     },
 }
 
 _PRIVILEGES = frozenset(('read', 'execute', 'update'))
+_ENTITY_ID = re.compile(r'[A-Za-z0-9_.-]{1,64}')
 
 
 class SeedError(ValueError):
@@ -66,6 +71,8 @@ def validate(seed):
     _expect(isinstance(conjur, dict), 'conjur must be an object')
     _expect(isinstance(conjur.get('account'), str) and conjur['account'] and ':' not in conjur['account']
             and '/' not in conjur['account'], 'conjur.account must be a non-empty string without ":" or "/"')
+    for key in ('authn_api_key_default', 'host_factories_enabled'):
+        _expect(isinstance(conjur.get(key, True), bool), 'conjur.%s must be true or false' % key)
     for user in conjur.get('users', []):
         _role(user, 'login', 'users')
     for hf in conjur.get('host_factories', []):
@@ -73,6 +80,9 @@ def validate(seed):
         _expect(isinstance(hf.get('layers', []), list) and all(_str(x) for x in hf.get('layers', [])),
                 'host_factories[].layers must be a list of strings')
         _expect(isinstance(hf.get('annotations', {}), dict), 'host_factories[].annotations must be an object')
+        branch = hf.get('host_branch')
+        _expect(branch is None or (_str(branch) and not branch.startswith('/') and not branch.endswith('/') and '//' not in branch),
+                'host_factories[].host_branch must be a policy path such as "data/ansible" (no leading, trailing or double "/")')
     for host in conjur.get('hosts', []):
         _role(host, 'id', 'hosts')
         _expect(_str(host.get('owner', 'x')), 'hosts[].owner must be a string')
@@ -85,6 +95,22 @@ def validate(seed):
     for item in rax.get('agent_tokens', []):
         _expect(isinstance(item, dict) and (item.get('label') is None or isinstance(item.get('label'), str)),
                 'rackspace.agent_tokens[] must be objects with an optional string label')
+    _entities(rax.get('entities', []))
+
+
+def _entities(items):
+    _expect(isinstance(items, list), 'rackspace.entities must be a list')
+    seen = set()
+    for index, item in enumerate(items):
+        _expect(isinstance(item, dict), 'rackspace.entities[%d] must be an object' % index)
+        entity_id = item.get('id')
+        _expect(entity_id is None or (isinstance(entity_id, str) and _ENTITY_ID.fullmatch(entity_id) and entity_id not in seen),
+                'rackspace.entities[%d].id must be a unique string of 1 to 64 letters, digits, "_", "." or "-"' % index)
+        seen.add(entity_id)
+        try:
+            entities.validate({k: v for k, v in item.items() if k != 'id'}, creating=True)
+        except entities.Invalid as exc:
+            raise SeedError('rackspace.entities[%d].%s: %s' % (index, exc.key, exc.details))
 
 
 def _role(role, key, where):
@@ -92,7 +118,7 @@ def _role(role, key, where):
     _expect(role.get('api_key') is None or _str(role.get('api_key')), '%s[].api_key must be a string' % where)
     privileges = role.get('privileges', {})
     _expect(isinstance(privileges, dict) and all(isinstance(v, list) and set(v) <= _PRIVILEGES for v in privileges.values()),
-            '%s[].privileges must map host factory ids to lists of read/execute/update' % where)
+            '%s[].privileges must map host factory ids (or host:<id>, user:<login>) to lists of read/execute/update' % where)
     _expect(isinstance(role.get('restricted_to', []), list), '%s[].restricted_to must be a list' % where)
 
 

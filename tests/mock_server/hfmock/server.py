@@ -15,12 +15,11 @@ import time
 from http.server import ThreadingHTTPServer
 
 from .app import request_error
-from .messages import Request
+from .messages import SOCKET_TIMEOUT, Request
 
 MAX_BODY = 64 * 1024
 MAX_LINE = 8192
 MAX_HEADERS = 100
-SOCKET_TIMEOUT = 30
 _METHOD = re.compile(rb'[A-Z]{1,20}')
 _VERSION = re.compile(rb'HTTP/1\.[01]')
 _TARGET = re.compile(rb'/[\x21-\x7e]*')
@@ -100,6 +99,9 @@ class Handler(socketserver.StreamRequestHandler):
                     return
                 if fault == 'truncated':
                     self.send(response, close=True, truncate=True)
+                    return
+                if fault == 'hang':
+                    self.hang(server.app.faults.hang_seconds())
                     return
                 self.send(response, close=not keep_alive, head=method == 'HEAD')
                 if not keep_alive:
@@ -213,6 +215,22 @@ class Handler(socketserver.StreamRequestHandler):
         if not head:
             payload += body[:len(body) // 2] if truncate else body
         self.wfile.write(payload)
+
+    def hang(self, seconds):
+        """Send nothing: return (and close) once the client closes its end or ``seconds`` have passed, whichever
+        comes first, never later than the socket timeout. Whatever the client sends meanwhile is discarded."""
+        deadline = time.monotonic() + min(seconds, SOCKET_TIMEOUT)
+        sock = self.connection
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            sock.settimeout(remaining)
+            try:
+                if not sock.recv(4096):
+                    return
+            except (OSError, ssl.SSLError, ValueError):  # socket.timeout included
+                return
 
     def reset(self):
         """Close with an RST instead of a FIN, without any response."""

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import os
 import signal
@@ -40,9 +41,12 @@ FUTURE = '2050-12-31T00:00:00Z'
 class MockProcess:
     """A running mock: its URL, a keep-alive session and helpers for the common calls."""
 
-    def __init__(self, tmp_path, *args, python=None):
+    def __init__(self, tmp_path, *args, python=None, prefix='', entry=ENTRY):
         port_file = os.path.join(str(tmp_path), 'port-%d' % time.monotonic_ns())
-        cmd = [python or sys.executable, ENTRY, '--port', '0', '--port-file', port_file] + list(args)
+        self.prefix = prefix  # the Conjur helpers below call the v5 routes under it
+        cmd = [python or sys.executable, entry, '--port', '0', '--port-file', port_file] + list(args)
+        if prefix:
+            cmd += ['--path-prefix', prefix]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 15
         while not os.path.exists(port_file):
@@ -89,7 +93,7 @@ class MockProcess:
     def authenticate(self, login='admin', api_key=None, account=ACCOUNT):
         """Return the raw token JSON text."""
         api_key = KEYS.get(login) if api_key is None else api_key
-        response = self.post('/authn/%s/%s/authenticate' % (account, requests.utils.quote(login, safe='')), data=api_key)
+        response = self.post(self.prefix + '/authn/%s/%s/authenticate' % (account, requests.utils.quote(login, safe='')), data=api_key)
         assert response.status_code == 200, response.status_code
         return response.text
 
@@ -103,7 +107,7 @@ class MockProcess:
             data['count'] = count
         if cidr is not None:
             data['cidr[]'] = cidr
-        response = self.post('/host_factory_tokens', data=data, headers=headers or self.token_header(login))
+        response = self.post(self.prefix + '/host_factory_tokens', data=data, headers=headers or self.token_header(login))
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -114,14 +118,35 @@ class MockProcess:
         all_headers = {'Authorization': 'Token token="%s"' % token}
         all_headers.update(headers or {})
         data['id'] = host_id
-        return self.post('/host_factories/hosts', data=data, headers=all_headers)
+        return self.post(self.prefix + '/host_factories/hosts', data=data, headers=all_headers)
 
     # --- Rackspace ------------------------------------------------------------------------------
-    def rax(self, method, path='', token=RAX['auth_token'], tenant=RAX['tenant_id'], **kwargs):
+    def rax(self, method, path='', token=RAX['auth_token'], tenant=RAX['tenant_id'], collection='agent_tokens', **kwargs):
         headers = kwargs.pop('headers', {})
         if token is not None:
             headers['X-Auth-Token'] = token
-        return self.request(method, '/v1.0/%s/agent_tokens%s' % (tenant, path), headers=headers, **kwargs)
+        return self.request(method, '/v1.0/%s/%s%s' % (tenant, collection, path), headers=headers, **kwargs)
+
+
+def start_with_seed(tmp_path, seed, *args, **kwargs):
+    """A mock started with ``seed`` (a dict, written to a file under tmp_path) and the extra command-line ``args``."""
+    path = os.path.join(str(tmp_path), 'seed-%d.json' % time.monotonic_ns())
+    with open(path, 'w', encoding='utf-8') as handle:
+        json.dump(seed, handle)
+    return MockProcess(tmp_path, '--seed', path, *args, **kwargs)
+
+
+def seed_with(**conjur):
+    """The default seed with these keys of its conjur section replaced."""
+    seed = copy.deepcopy(SEED)
+    seed['conjur'].update(conjur)
+    return seed
+
+
+def run_mock(*args, entry=ENTRY):
+    """Run the mock with ``args`` to completion (for options and seeds it refuses): the CompletedProcess."""
+    return subprocess.run([sys.executable, entry, '--port', '0'] + list(args), capture_output=True, text=True, timeout=30,
+                          check=False)
 
 
 @pytest.fixture(scope='module')

@@ -175,3 +175,11 @@ def test_unknown_conjur_route_needs_token_then_404(mock):
     assert mock.get('/secrets/%s/variable/x' % ACCOUNT).status_code == 401
     response = mock.get('/secrets/%s/variable/x' % ACCOUNT, headers=mock.token_header())
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize('method,path', [('GET', '/host_factories/hosts'), ('GET', '/authn/%s/nothing' % ACCOUNT),
+                                         ('GET', '/authn-jwt/svc/%s/status' % ACCOUNT), ('PUT', '/api/host_factories/hosts'),
+                                         ('POST', '/api/authn/users/nothing')])
+def test_unknown_route_on_an_unguarded_path_is_404_without_token(mock, method, path):
+    response = mock.request(method, path)
+    assert (response.status_code, response.content) == (404, b'')

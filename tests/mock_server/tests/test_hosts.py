@@ -13,7 +13,7 @@ import threading
 import pytest
 import requests
 
-from conftest import ACCOUNT, HF_ID, MockProcess
+from conftest import ACCOUNT, HF_ID
 
 TOKEN_RE = re.compile(r'^[0-9a-hjkmnp-tv-z]+$')
 
@@ -145,18 +145,3 @@ def test_concurrent_creation_is_exact(mock):
     stats = mock.mock('stats')
     assert stats['hosts'] == 802 and stats['requests']['POST /host_factories/hosts'] == 800
 
-
-def test_api_key_default_false_requires_annotation(tmp_path):
-    seed = tmp_path / 'seed.json'
-    seed.write_text(json.dumps({'conjur': {'account': 'acme', 'authn_api_key_default': False,
-                                           'users': [{'login': 'admin', 'api_key': 'k1'}],
-                                           'host_factories': [{'id': 'hf', 'layers': ['l']}]}}))
-    server = MockProcess(tmp_path, '--seed', str(seed))
-    try:
-        token = server.mint(hf='acme:host_factory:hf', headers=server.token_header('admin', 'k1', 'acme'))[0]['token']
-        refused = server.create_host(token, 'h1')
-        assert refused.status_code == 422 and refused.json()['error']['code'] == 'policy_invalid'
-        assert refused.json()['error']['message'].startswith('API key authentication for hosts is disabled by default')
-        assert server.create_host(token, 'h1', **{'annotations[authn/api-key]': 'true'}).status_code == 201
-    finally:
-        assert server.stop() == 0

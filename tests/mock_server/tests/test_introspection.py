@@ -21,13 +21,15 @@ def test_stats_counts_by_route_pattern(mock):
     mock.rax('GET', '/abc')
     mock.get('/nowhere')
     stats = mock.mock('stats')
-    assert list(stats) == ['requests_total', 'requests', 'hosts', 'api_key_rotations', 'tokens_active', 'agent_tokens']
+    assert list(stats) == ['requests_total', 'requests', 'hosts', 'api_key_rotations', 'tokens_active', 'agent_tokens', 'entities',
+                           'entities_bound']
     assert stats['requests'] == {
         'POST /authn/{account}/{login}/authenticate': 1, 'POST /host_factory_tokens': 1, 'POST /host_factories/hosts': 2,
         'DELETE /host_factory_tokens/{token}': 1, 'GET /resources/{account}/host_factory/{id}': 1,
         'GET /v1.0/{tenant}/agent_tokens': 1, 'GET /v1.0/{tenant}/agent_tokens/{id}': 1, 'GET (no route)': 1}
     assert stats['requests_total'] == 9
     assert (stats['hosts'], stats['api_key_rotations'], stats['tokens_active'], stats['agent_tokens']) == (3, 1, 0, 0)
+    assert (stats['entities'], stats['entities_bound']) == (0, 0)
 
 
 def test_secrets_lists_everything_issued(mock):

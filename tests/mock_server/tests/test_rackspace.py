@@ -111,7 +111,7 @@ def test_auth_and_tenant_checks(mock):
     _assert_fault(mock.rax('POST', token='bogus', json={}), 401, 'unauthorizedError')
     _assert_fault(mock.rax('GET', tenant='654321'), 403, 'forbiddenError')
     _assert_fault(mock.rax('GET', '/whatever', tenant='654321', token=None), 401, 'unauthorizedError')
-    _assert_fault(mock.get('/v1.0/%s/entities' % TENANT), 404, 'notFoundError')
+    _assert_fault(mock.get('/v1.0/%s/checks' % TENANT), 404, 'notFoundError')
 
 
 def test_identity_token_expires_after_a_day(mock):

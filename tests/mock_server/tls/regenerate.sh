@@ -7,12 +7,36 @@
 #   ca.pem / ca.key          test CA (RSA 2048, 100 years)
 #   server.pem / server.key  server certificate for localhost, 127.0.0.1 and ::1 (RSA 2048, 50 years), signed by ca.key
 #   other-ca.pem             an unrelated CA for "wrong CA" tests (its key is discarded)
-# Usage: regenerate.sh            regenerate everything
-#        regenerate.sh --server   keep ca.pem/ca.key, only re-issue server.pem/server.key
-# These keys are public test fixtures: never use them outside tests.
+# Usage: regenerate.sh [--out DIR] [--server]
+#   --out DIR   write the files into DIR (created if missing) instead of this script's directory: works from a
+#               read-only copy, such as an installed collection
+#   --server    keep ca.pem/ca.key (those of the output directory), only re-issue server.pem/server.key
+# These keys are public test fixtures: never use them, nor trust their CA, outside tests.
 set -euo pipefail
 
-cd "$(dirname "$0")"
+out="$(cd "$(dirname "$0")" && pwd)"
+server_only=
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --server) server_only=1 ;;
+        --out)
+            if [ $# -lt 2 ] || [ -z "$2" ]; then
+                echo "regenerate.sh: --out needs a directory" >&2
+                exit 2
+            fi
+            out="$2"
+            shift ;;
+        *) echo "usage: regenerate.sh [--out DIR] [--server]" >&2; exit 2 ;;
+    esac
+    shift
+done
+
+mkdir -p "$out"
+cd "$out"
+if [ -n "$server_only" ] && { [ ! -f ca.pem ] || [ ! -f ca.key ]; }; then
+    echo "regenerate.sh: --server needs ca.pem and ca.key in $out (run without --server for a new CA)" >&2
+    exit 2
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -24,7 +48,7 @@ make_ca() {  # make_ca <cert> <key> <common name>
         -addext "subjectKeyIdentifier=hash" 2>/dev/null
 }
 
-if [ "${1:-}" != "--server" ]; then
+if [ -z "$server_only" ]; then
     make_ca ca.pem ca.key "hostfactory.enrollment mock test CA"
     make_ca other-ca.pem "$work/other-ca.key" "hostfactory.enrollment unrelated test CA"
 fi
@@ -42,6 +66,9 @@ openssl req -new -newkey rsa:2048 -nodes -sha256 -keyout server.key -out "$work/
     -subj "/O=hostfactory.enrollment tests/CN=localhost" 2>/dev/null
 openssl x509 -req -sha256 -days 18250 -in "$work/server.csr" -CA ca.pem -CAkey ca.key \
     -set_serial "0x$(openssl rand -hex 16)" -extfile "$work/server.ext" -out server.pem 2>/dev/null
-chmod 0644 ca.pem other-ca.pem server.pem
+chmod 0644 ca.pem server.pem
+if [ -f other-ca.pem ]; then
+    chmod 0644 other-ca.pem
+fi
 chmod 0600 ca.key server.key
 openssl verify -CAfile ca.pem server.pem
