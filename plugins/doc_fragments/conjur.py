@@ -7,8 +7,16 @@ from __future__ import annotations
 
 class ModuleDocFragment:
     # Connection options, mirrored by conjur_argument_spec() in plugins/module_utils/_conjur.py (the transport
-    # options validate_certs, timeout and retries are in the hostfactory.enrollment.transport fragment).
+    # options validate_certs, timeout and retries are in the hostfactory.enrollment.transport fragment). The order
+    # in which settings are resolved is implemented once, by ConjurConnection.resolve() in _conjur_settings.py.
     DOCUMENTATION = r"""
+notes:
+  - "Every Conjur connection setting is resolved in the same order, wherever the module runs: the option, then its
+    environment variable (E(CONJUR_APPLIANCE_URL), E(CONJUR_ACCOUNT), E(CONJUR_VERSION), E(CONJUR_CONFIG_FILE),
+    E(CONJUR_AUTHN_LOGIN), E(CONJUR_AUTHN_API_KEY), E(CONJUR_AUTHN_TOKEN_FILE)), then the key of the
+    configuration file O(config_file), then the default. The CA counts as one setting: O(ca_path) or O(ca_content),
+    then E(CONJUR_CERT_CONTENT), then E(CONJUR_CERT_FILE), then C(cert_file) of O(config_file), then the system
+    trust store."
 options:
   appliance_url:
     description:
@@ -51,14 +59,11 @@ options:
     description:
       - Conjur configuration file (YAML) with the keys C(appliance_url), C(account), C(cert_file) and C(version).
       - It is read only when it exists and only for settings not given as options or environment variables.
-      - If not set, the environment variable E(CONJUR_CONFIG_FILE) is used.
+      - If not set, the environment variable E(CONJUR_CONFIG_FILE) is used, and otherwise V(/etc/conjur.conf).
     type: path
-    default: /etc/conjur.conf
 """
 
-    # Credentials to authenticate to Conjur (conjur_argument_spec(login_required=True)).
-    # They are deliberately not shared by every module of the conjur action group: modules that run on the new
-    # machines (hostfactory_host) must never receive the controller's API key through module_defaults.
+    # Credentials to authenticate to Conjur (conjur_argument_spec(with_login=True)).
     LOGIN = r"""
 options:
   login:
@@ -66,9 +71,8 @@ options:
       - Login to authenticate with, for example V(admin) or V(host/ansible/controller).
       - If not set, the environment variable E(CONJUR_AUTHN_LOGIN) is used.
       - Required with O(api_key).
-      - The credential options are not accepted by every module of the C(group/hostfactory.enrollment.conjur) action
-        group (M(hostfactory.enrollment.hostfactory_host) runs on the new machines and must not receive them). Set them
-        on the task, through the environment, or in C(module_defaults) for this module by name.
+      - Every module of the C(group/hostfactory.enrollment.conjur) action group accepts the credential options, so
+        C(module_defaults) can set them for the group; M(hostfactory.enrollment.hostfactory_host) does not use them.
     type: str
   api_key:
     description:

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Transport options of every module that talks to an API, mirrored by http_argument_spec() in
-    # plugins/module_utils/_http.py. The CA options are documented by each service fragment (their sources differ).
+    # Transport options of every module that talks to an API, mirrored by transport_argument_spec() in
+    # plugins/module_utils/_transport.py. The CA options are documented by each service fragment (their sources differ).
     DOCUMENTATION = r"""
 options:
   validate_certs:

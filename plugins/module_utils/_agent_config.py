@@ -5,7 +5,7 @@
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
 
-"""The Rackspace Monitoring agent configuration file (C(/etc/rackspace-monitoring-agent.cfg)) and token fingerprints.
+"""The Rackspace Monitoring agent configuration file (C(/etc/rackspace-monitoring-agent.cfg)).
 
 The agent reads one C(key value) pair per line, split at the first space. The file is rendered from validated values
 only (no value may hold white space), so no option can inject another key. The token never appears in a diff: it is
@@ -14,32 +14,32 @@ masked and shown by its fingerprint.
 
 from __future__ import annotations
 
-import hashlib
 import re
+
+from ._errors import ParameterError
+from ._files import (
+    attribute_changes,
+    check_writable,
+    encode_text,
+    numeric_mode,
+    read_state,
+    resolve_gid,
+    resolve_uid,
+    write_file_atomic,
+)
+from ._secrets import MASK, fingerprint
 
 DEFAULT_PATH = '/etc/rackspace-monitoring-agent.cfg'
 SNET_REGIONS = ('dfw', 'ord', 'lon', 'syd', 'hkg', 'iad')
 TOKEN_KEY = 'monitoring_token'
-MASK = '********'
 
 _AGENT_ID = re.compile(r'^[-.\w]{1,255}$')
 _ENDPOINT = re.compile(r'^[^\s,]+:\d{1,5}$')
 _NO_SPACE = re.compile(r'^\S+$')
 
 
-class AgentConfigError(ValueError):
+class AgentConfigError(ParameterError):
     """An option value cannot be written to the agent configuration; C(str()) never holds the token."""
-
-
-def fingerprint(value):
-    """A short, non-reversible fingerprint of an agent token (the first 16 hex digits of its SHA-256).
-
-    Safe to log: it tells tokens apart (and shows that a configuration file holds a given token) without revealing
-    them. On the current service a token's id is its value, so the fingerprint of the id and of the value agree.
-    """
-    if value is None:
-        return None
-    return hashlib.sha256(str(value).encode('utf-8')).hexdigest()[:16]
 
 
 def render_config(token, monitoring_id=None, snet_region=None, endpoints=None, upgrade=True):
@@ -91,3 +91,26 @@ def mask_config(text):
             line = '%s %s (fingerprint %s)%s' % (TOKEN_KEY, MASK, fingerprint(value.strip()), ending)
         out.append(line)
     return ''.join(out)
+
+
+def ensure_config(params, check_mode=False, diff=False):
+    """Bring the configuration file to the options of M(hostfactory.enrollment.agent_config); return its result."""
+    path = params['path']
+    text = render_config(params['token'], params['monitoring_id'], params['snet_region'], params['endpoints'],
+                         params['upgrade'])
+    mode = numeric_mode(params['mode'])
+    if mode is None:
+        raise AgentConfigError("mode must be an octal number such as '0600', got '%s'" % params['mode'])
+    state = read_state(path)
+    changed = (state is None or state.text != text
+               or bool(attribute_changes(state.stat, mode, resolve_uid(params['owner']),
+                                         resolve_gid(params['group']))[0]))
+    if changed:
+        check_writable(path)
+    if changed and not check_mode:
+        write_file_atomic(path, encode_text(text), mode=mode, owner=params['owner'], group=params['group'])
+    result = {'changed': changed, 'path': path, 'fingerprint': fingerprint(config_token(text))}
+    if diff:
+        result['diff'] = {'before': mask_config(state.text if state else None), 'after': mask_config(text),
+                          'before_header': path, 'after_header': path}
+    return result

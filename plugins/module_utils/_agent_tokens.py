@@ -16,8 +16,8 @@ only outside check mode.
 
 from __future__ import annotations
 
-from ._agent_config import fingerprint
 from ._rackspace import RackspaceError
+from ._secrets import fingerprint
 
 
 class Outcome:

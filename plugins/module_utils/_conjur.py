@@ -5,7 +5,9 @@
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
 
-"""Conjur client: connection options (option > environment > conf file), authentication, v5 and v4 routes.
+"""Conjur client: the connection options' argspec, authentication, the v5 and v4 routes.
+
+The settings themselves are resolved by C(_conjur_settings).
 
 Errors are raised as L(ConjurError) (a subclass of C(HttpError)) with one-line messages that name the likely cause
 and never contain a secret.
@@ -14,67 +16,36 @@ and never contain a secret.
 from __future__ import annotations
 
 import base64
-import json
-import os
-import re
 import urllib.parse
 
-from ansible.module_utils.basic import env_fallback
-
-from ._http import ApiError, HttpClient, HttpError, ResponseError, form_encode, http_argument_spec, transport_settings
-
-DEFAULT_CONFIG_FILE = '/etc/conjur.conf'
-DEFAULT_API_VERSION = 5
-
-ENV = {
-    'appliance_url': 'CONJUR_APPLIANCE_URL',
-    'account': 'CONJUR_ACCOUNT',
-    'login': 'CONJUR_AUTHN_LOGIN',
-    'api_key': 'CONJUR_AUTHN_API_KEY',
-    'authn_token_file': 'CONJUR_AUTHN_TOKEN_FILE',
-    'ca_path': 'CONJUR_CERT_FILE',
-    'ca_content': 'CONJUR_CERT_CONTENT',
-    'api_version': 'CONJUR_VERSION',
-    'config_file': 'CONJUR_CONFIG_FILE',
-}
-
-# conf file key -> option name
-CONF_KEYS = {
-    'appliance_url': 'appliance_url',
-    'account': 'account',
-    'cert_file': 'ca_path',
-    'version': 'api_version',
-}
+from ._conjur_settings import ENV, ConjurConfigError
+from ._http import ApiError, HttpClient, HttpError, ResponseError, form_encode
+from ._transport import transport_argument_spec
 
 CONJUR_MUTUALLY_EXCLUSIVE = [('ca_path', 'ca_content')]
 
 FORM = 'application/x-www-form-urlencoded'
 
 
-def _env(option):
-    return (env_fallback, [ENV[option]])
+def conjur_argument_spec(with_login=False):
+    """Return a fresh dict with the Conjur connection options (doc fragment C(hostfactory.enrollment.conjur)).
 
-
-def conjur_argument_spec(login_required=False):
-    """Return a fresh dict with the Conjur connection options.
-
-    With C(login_required=True) the login options (login, api_key, authn_token_file) are included as well, and
-    L(ConjurConnection.from_params) then requires credentials (login + api_key, or authn_token_file). Modules that
-    authenticate otherwise (with a host factory token) leave them out. The doc fragments mirror this:
-    C(hostfactory.enrollment.conjur) and C(hostfactory.enrollment.conjur.login).
+    C(with_login=True) adds the login options (doc fragment C(hostfactory.enrollment.conjur.login)). Environment
+    variables and the configuration file are applied by L(ConjurConnection.resolve), the one place that resolves
+    the settings, not by argspec fallbacks.
     """
-    spec = http_argument_spec()  # ca_path/ca_content: their environment variables are read by from_params
+    spec = transport_argument_spec()
     spec.update(
-        appliance_url=dict(type='str', fallback=_env('appliance_url')),
-        account=dict(type='str', fallback=_env('account')),
-        api_version=dict(type='int', choices=[4, 5], fallback=_env('api_version')),
-        config_file=dict(type='path', no_log=False, default=DEFAULT_CONFIG_FILE, fallback=_env('config_file')),
+        appliance_url=dict(type='str'),
+        account=dict(type='str'),
+        api_version=dict(type='int', choices=[4, 5]),
+        config_file=dict(type='path', no_log=False),
     )
-    if login_required:
+    if with_login:
         spec.update(
-            login=dict(type='str', fallback=_env('login')),
-            api_key=dict(type='str', no_log=True, fallback=_env('api_key')),
-            authn_token_file=dict(type='path', no_log=False, fallback=_env('authn_token_file')),
+            login=dict(type='str'),
+            api_key=dict(type='str', no_log=True),
+            authn_token_file=dict(type='path', no_log=False),
         )
     return spec
 
@@ -82,206 +53,21 @@ def conjur_argument_spec(login_required=False):
 class ConjurError(HttpError):
     """A Conjur operation failed; C(message) is one line naming the likely cause."""
 
-    def __init__(self, message, status=None, url=None, body=None, attempts=None):
-        super().__init__(message, status=status, url=url, body=body, attempts=attempts)
 
-
-class ConjurConfigError(ConjurError):
-    """The connection settings are missing or invalid (no request was made)."""
-
-
-def _missing(option, config_file=None):
-    hint = "option %s or environment variable %s" % (option, ENV[option])
-    conf_key = {v: k for k, v in CONF_KEYS.items()}.get(option)
-    if conf_key and config_file:
-        hint += " or '%s' in %s" % (conf_key, config_file)
-    return ConjurConfigError('missing Conjur connection setting %s (set %s)' % (option, hint))
-
-
-def _double_quoted(value):
-    """The string of a YAML double-quoted scalar (JSON escapes), up to its closing quote."""
-    escaped = False
-    for index, char in enumerate(value[1:], 1):
-        if char == '"' and not escaped:
-            try:
-                return json.loads(value[:index + 1])
-            except ValueError:
-                return value[1:index]
-        escaped = char == '\\' and not escaped
-    return value[1:]
-
-
-def parse_conf(text):
-    """Parse the flat C(key: value) YAML of /etc/conjur.conf without PyYAML. Nested or list values are skipped."""
-    values = {}
-    for raw in text.splitlines():
-        if not raw.strip() or raw[0] in ' \t-#' or raw.startswith('---') or raw.startswith('...'):
-            continue
-        key, sep, value = raw.partition(':')
-        if not sep or not key.strip():
-            continue
-        value = value.strip()
-        if value[:1] == '"':
-            value = _double_quoted(value)
-        elif value[:1] == "'":
-            value = re.match(r"'((?:[^']|'')*)", value).group(1).replace("''", "'")
-        else:
-            value = value.split(' #', 1)[0].strip()
-            if value in ('', '~', 'null', 'Null', 'NULL', '[]', '{}'):
-                value = None
-        values[key.strip()] = value
-    return values
-
-
-def read_conf(path):
-    """Read a Conjur conf file; an absent file yields {}. Unreadable files raise L(ConjurConfigError)."""
-    if not path or not os.path.exists(path):
-        return {}
-    try:
-        with open(path, 'r', encoding='utf-8') as handle:
-            return parse_conf(handle.read())
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConjurConfigError("config_file '%s' cannot be read: %s" % (path, getattr(exc, 'strerror', None) or exc))
-
-
-def normalize_appliance_url(url, warn=None):
-    """Validate the scheme and strip trailing slashes (the netrc machine must be byte-identical)."""
-    url = url.strip()
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme.lower() not in ('http', 'https') or not parts.netloc:
-        raise ConjurConfigError("appliance_url must be an https:// URL such as https://conjur.example.com, got '%s'"
-                                % url)
-    if parts.query or parts.fragment:
-        raise ConjurConfigError("appliance_url must not have a query string or fragment, got '%s'"
-                                % urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, '', '')))
-    if parts.scheme.lower() == 'http' and warn:
-        warn('appliance_url %s uses http://: API keys and tokens travel unencrypted; use https://' % url.rstrip('/'))
-    return url.rstrip('/')
-
-
-def split_host_factory_id(host_factory, account):
-    """Return (account, identifier) from C(id), C(host_factory:id) or C(account:host_factory:id)."""
-    value = (host_factory or '').strip()
-    parts = value.split(':', 2)
-    if len(parts) == 3 and parts[1] == 'host_factory':
-        hf_account, identifier = parts[0], parts[2]
-    elif len(parts) >= 2 and parts[0] == 'host_factory':
-        hf_account, identifier = account, value[len('host_factory:'):]
-    else:
-        hf_account, identifier = account, value
-    if not identifier or not hf_account:
-        raise ConjurConfigError("host_factory '%s' is not a valid host factory id (expected ID, host_factory:ID or "
-                                "ACCOUNT:host_factory:ID)" % host_factory)
-    return hf_account, identifier
-
-
-class ConjurConnection:
-    """Resolved connection settings."""
-
-    def __init__(self, appliance_url, account, login=None, api_key=None, authn_token_file=None, ca_path=None,
-                 ca_content=None, validate_certs=True, timeout=30, retries=3, api_version=DEFAULT_API_VERSION,
-                 config_file=None):
-        self.appliance_url = appliance_url
-        self.account = account
-        self.login = login
-        self.api_key = api_key
-        self.authn_token_file = authn_token_file
-        self.ca_path = ca_path
-        self.ca_content = ca_content
-        self.validate_certs = validate_certs
-        self.timeout = timeout
-        self.retries = retries
-        self.api_version = api_version
-        self.config_file = config_file
-
-    @classmethod
-    def from_params(cls, params, warn=None):
-        """Resolve settings: explicit option (or its environment variable, via the argspec) > conf file > default.
-
-        Credentials are required when the login options are part of C(params) (C(conjur_argument_spec(True))).
-        """
-        config_file = params.get('config_file')
-        conf_cache = []
-
-        def conf(option):
-            if not conf_cache:
-                conf_cache.append(read_conf(config_file))
-            for key, name in CONF_KEYS.items():
-                if name == option and conf_cache[0].get(key) is not None:
-                    return conf_cache[0][key]
-            return None
-
-        appliance_url = params.get('appliance_url') or conf('appliance_url')
-        if not appliance_url:
-            raise _missing('appliance_url', config_file)
-        appliance_url = normalize_appliance_url(appliance_url, warn)
-
-        account = params.get('account') or conf('account')
-        if not account:
-            raise _missing('account', config_file)
-        if '/' in account or ':' in account:
-            raise ConjurConfigError("account '%s' must not contain '/' or ':'" % account)
-
-        # Not argspec fallbacks: an environment variable must not make an explicit option "mutually exclusive".
-        ca_path, ca_content = params.get('ca_path'), params.get('ca_content')
-        if not ca_path and not ca_content:
-            ca_content = os.environ.get(ENV['ca_content']) or None
-            if not ca_content:
-                ca_path = os.environ.get(ENV['ca_path']) or conf('ca_path')
-
-        api_version = params.get('api_version')
-        if api_version is None:
-            api_version = conf('api_version')
-        if api_version is None:
-            api_version = DEFAULT_API_VERSION
-        try:
-            api_version = int(api_version)
-        except (TypeError, ValueError):
-            api_version = None
-        if api_version not in (4, 5):
-            raise ConjurConfigError("api_version must be 4 or 5 (check %s and 'version' in %s)"
-                                    % (ENV['api_version'], config_file))
-
-        transport = transport_settings(params, ConjurConfigError)
-        timeout, retries = transport['timeout'], transport['retries']
-
-        login, api_key, token_file = params.get('login'), params.get('api_key'), params.get('authn_token_file')
-        if 'api_key' in params and not token_file:
-            if not login and not api_key:
-                raise ConjurConfigError('missing Conjur credentials: set login and api_key (environment variables %s '
-                                        'and %s) or authn_token_file (%s)'
-                                        % (ENV['login'], ENV['api_key'], ENV['authn_token_file']))
-            if not login:
-                raise _missing('login')
-            if not api_key:
-                raise _missing('api_key')
-
-        return cls(appliance_url, account, login=login, api_key=api_key, authn_token_file=token_file,
-                   ca_path=ca_path, ca_content=ca_content, validate_certs=params.get('validate_certs', True),
-                   timeout=timeout, retries=retries, api_version=api_version, config_file=config_file)
-
-    @property
-    def netrc_machine(self):
-        return self.appliance_url + '/authn'
-
-    def split_host_factory_id(self, host_factory):
-        return split_host_factory_id(host_factory, self.account)
-
-    def full_host_factory_id(self, host_factory):
-        return '%s:host_factory:%s' % self.split_host_factory_id(host_factory)
-
-    def http_client(self, **overrides):
-        kwargs = dict(validate_certs=self.validate_certs, ca_path=self.ca_path, ca_content=self.ca_content,
-                      timeout=self.timeout, retries=self.retries, secrets=[self.api_key])
-        kwargs.update(overrides)
-        return HttpClient(**kwargs)
+def http_client(connection, **overrides):
+    """The L(HttpClient) for C(connection) (transport settings; the API key registered for redaction)."""
+    kwargs = dict(validate_certs=connection.validate_certs, ca_path=connection.ca_path,
+                  ca_content=connection.ca_content, timeout=connection.timeout, retries=connection.retries,
+                  secrets=[connection.api_key])
+    kwargs.update(overrides)
+    return HttpClient(**kwargs)
 
 
 def _quote(value):
     return urllib.parse.quote(str(value), safe='')
 
 
-def describe_error(err, operation, login=None, host_factory=None, account=None, host_id=None):
+def conjur_error(err, operation, login=None, host_factory=None, account=None, host_id=None):
     """Map an C(HttpError) from C(operation) to a L(ConjurError) whose one-line message names the likely cause.
 
     C(operation) is one of C(authenticate), C(create_tokens), C(revoke_token), C(get_host_factory),
@@ -329,7 +115,8 @@ def describe_error(err, operation, login=None, host_factory=None, account=None, 
             cause += ' (HTTP %s)' % status
     else:
         cause = str(err)
-    return ConjurError('%s: %s' % (doing, cause), status=status, url=err.url, body=err.body, attempts=err.attempts)
+    return ConjurError('%s: %s' % (doing, cause), status=status, url=err.url, body=err.body, attempts=err.attempts,
+                       transient=err.transient)
 
 
 class ConjurClient:
@@ -337,10 +124,9 @@ class ConjurClient:
 
     def __init__(self, connection, http=None):
         self.connection = connection
-        self.http = http or connection.http_client()
+        self.http = http or http_client(connection)
         self._token = None
         self._token_from_file = None
-        self.authentications = 0
 
     # -- URLs -----------------------------------------------------------------------------------------------------
     @property
@@ -418,8 +204,7 @@ class ConjurClient:
             try:
                 response = self._post_api_key(conn.login, conn.api_key)
             except HttpError as exc:
-                raise describe_error(exc, 'authenticate', login=conn.login)
-            self.authentications += 1
+                raise conjur_error(exc, 'authenticate', login=conn.login)
             token = self._token_header(response)
         self._token = token
         return token
@@ -438,9 +223,9 @@ class ConjurClient:
             except ApiError as exc:
                 if exc.status == 401 and attempt == 1:
                     continue
-                raise describe_error(exc, operation, **context)
+                raise conjur_error(exc, operation, **context)
             except HttpError as exc:
-                raise describe_error(exc, operation, **context)
+                raise conjur_error(exc, operation, **context)
         raise AssertionError('unreachable')  # pragma: no cover
 
     # -- host factory tokens ---------------------------------------------------------------------------------------
@@ -524,7 +309,7 @@ class ConjurClient:
         try:
             response = self.http.request('POST', url, data=form_encode(fields), headers=headers, expected=(200, 201))
         except HttpError as exc:
-            raise describe_error(exc, 'create_host', host_id=host_id, account=self.connection.account)
+            raise conjur_error(exc, 'create_host', host_id=host_id, account=self.connection.account)
         data = response.json()
         if not isinstance(data, dict) or not data.get('api_key'):
             raise ResponseError('the response from %s has no api_key' % response.url, status=response.status,
@@ -555,8 +340,8 @@ class ConjurClient:
         except ApiError as exc:
             if exc.status == 401:
                 return False
-            raise describe_error(exc, 'check_api_key', login=login)
+            raise conjur_error(exc, 'check_api_key', login=login)
         except HttpError as exc:
-            raise describe_error(exc, 'check_api_key', login=login)
+            raise conjur_error(exc, 'check_api_key', login=login)
         self._token_header(response)  # only to register the access token for redaction
         return True

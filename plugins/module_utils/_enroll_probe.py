@@ -5,70 +5,55 @@
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
 
-"""A read-only look at a node's Conjur files, sent to the node by the hostfactory_enroll action plugin.
+"""The node probe of M(hostfactory.enrollment.hostfactory_enroll): the enrollment planner, run read-only on the node.
 
-It answers, without the weight of a module run and without ever returning a secret, the one question that decides
-what the action plugin does next: would M(hostfactory.enrollment.hostfactory_host) keep everything as it is? It
-reads with the module's own functions (L(_identity_file)) and takes the module's decision for a host that holds an
-identity: the entry for C(machine) must have C(login) and a password, the file must not need rewriting, and owner,
-group and numeric mode must match. The configuration and CA files must have exactly the expected content (the
-controller sends SHA-256 digests of the text the module would write) and mode.
-
-Anything else - a missing entry, a difference, an error - makes the action plugin run the module, which then
-does the real work or reports the real error. Only the standard library is used; it runs on Python 3.9+.
+The action plugin sends the sources of the planner and its standard-library helpers (L(SOURCES)) with the arguments
+it would give M(hostfactory.enrollment.hostfactory_host) - never a token or a credential - and runs L(main) with
+the node's Python, without the weight of a module run. The probe resolves the settings and reads the files exactly
+as the module does (the same functions), and prints the planner's verdict: whether the module would do nothing (then
+with the module's own result), and whether the host needs a host factory token. It never prints a secret.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 import sys
 
-from ._identity_file import IdentityFileError, encode_text, ensure_attributes, merge_entry, parse_netrc, read_text
+from ._conjur_settings import ConjurConnection
+from ._enrollment import PLAN_OPTIONS, make_plan
+from ._errors import CollectionError
 
-MISSING, DIFFERS, OK = 'missing', 'differs', 'ok'
-
-
-def identity_state(path, machine, login, mode, owner=None, group=None):
-    """C(missing) when the host must be enrolled, C(differs) when the module would touch the file, else C(ok)."""
-    text = read_text(path)
-    if not text:
-        return MISSING
-    credentials = parse_netrc(text).credentials(machine)
-    if not credentials or credentials[0] != login or not credentials[1]:
-        return MISSING
-    if merge_entry(text, machine, login, credentials[1]) != text:
-        return DIFFERS
-    before, _after = ensure_attributes(path, mode, owner, group, apply=False)
-    return DIFFERS if before else OK
+# The modules the probe needs, in import order (all standard library only).
+SOURCES = ('_errors', '_secrets', '_transport', '_conjur_settings', '_conjur_files', '_files', '_netrc', '_enrollment',
+           '_enroll_probe')
+# Options of type 'path': AnsibleModule expands them on the node; so does the probe.
+PATH_OPTIONS = ('identity_file', 'conf_file', 'cert_file', 'ca_path', 'config_file')
 
 
-def digest(text):
-    return hashlib.sha256(encode_text(text)).hexdigest()
+def node_arguments(args):
+    """C(args) as the module sees them after argument validation: paths expanded, the token unknown."""
+    args = dict(args)
+    for name in PATH_OPTIONS:
+        if args.get(name):
+            args[name] = os.path.expanduser(os.path.expandvars(args[name]))
+    args['missing_token'] = 'skip'
+    return args
 
 
-def file_matches(path, sha256, mode):
-    """Whether C(path) holds text with digest C(sha256) and has C(mode)."""
-    text = read_text(path)
-    if text is None or digest(text) != sha256:
-        return False
-    before, _after = ensure_attributes(path, mode, apply=False)
-    return not before
-
-
-def probe(plan):
-    """C(plan) is C({identity: {path, machine, login, mode, owner, group}, files: [{path, sha256, mode}]}).
-
-    Returns C({identity: missing|differs|ok, files_ok: bool}), or C({error: message}) when something could not be
-    read (the module then reports it properly).
-    """
+def probe(args, environ=None):
+    """The planner's verdict for the module arguments C(args), or C({error: message}) when it cannot tell."""
+    args = node_arguments(args)
+    warnings = []
     try:
-        identity = identity_state(**plan['identity'])
-        files_ok = all(file_matches(**item) for item in plan['files'])
-    except IdentityFileError as exc:
+        connection = ConjurConnection.resolve(args, environ, warn=warnings.append)
+        plan = make_plan(dict((name, args.get(name)) for name in PLAN_OPTIONS), connection, have_token=False)
+        verdict = plan.verdict()
+    except CollectionError as exc:
         return {'error': str(exc)}
-    return {'identity': identity, 'files_ok': files_ok}
+    verdict['warnings'] = warnings + verdict['warnings']
+    return verdict
 
 
-def main(plan_json):
-    sys.stdout.write(json.dumps(probe(json.loads(plan_json))) + '\n')
+def main(args_json):
+    sys.stdout.write(json.dumps(probe(json.loads(args_json))) + '\n')

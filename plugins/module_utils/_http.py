@@ -25,13 +25,11 @@ import urllib.parse
 from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
 from ansible.module_utils.urls import Request
 
+from ._errors import CollectionError
+from ._secrets import Redactor
+
 BODY_LIMIT = 300
-REDACTED = '********'
 RETRY_STATUSES = frozenset((429,))
-
-
-def _one_line(text):
-    return ' '.join(str(text).split())
 
 
 def strip_query(url):
@@ -40,38 +38,50 @@ def strip_query(url):
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, '', ''))
 
 
-class HttpError(Exception):
+def transient_status(status):
+    """Whether an answer with this status may change if the request is sent again (5xx, 429)."""
+    return status is not None and (status >= 500 or status in RETRY_STATUSES)
+
+
+class HttpError(CollectionError):
     """Base of every error raised by the HTTP layer (and by the service clients built on it).
 
-    C(str(err)) is the one-line C(message). C(url) never has a query string, C(body) is at most
-    ~300 characters of server text; both are redacted of every registered secret.
+    C(str(err)) is the one-line C(message); C(fields) (what a failed task reports) are C(status) and C(url).
+    C(url) never has a query string, C(body) is at most ~300 characters of server text; both are redacted of every
+    registered secret.
     """
 
-    def __init__(self, message, status=None, url=None, body=None, attempts=None):
-        self.message = _one_line(message)
+    def __init__(self, message, status=None, url=None, body=None, attempts=None, transient=False):
+        # server text may bring runs of white space of any kind: collapse them all
+        super().__init__(' '.join(str(message).split()), status=status, url=url)
         self.status = status
         self.url = url
         self.body = body
         self.attempts = attempts
-        super().__init__(self.message)
+        # whether the same request may succeed if sent again (network failure, truncated answer, HTTP 429 or 5xx)
+        self.transient = transient
 
-    def __str__(self):
-        return self.message
+    def set_attempts(self, attempts):
+        """Record how many attempts were made, in the message too when there was more than one."""
+        self.attempts = attempts
+        if attempts > 1:
+            self.message = '%s (after %d attempts)' % (self.message, attempts)
+            self.args = (self.message,)
 
 
 class ConnectionFailure(HttpError):
     """No HTTP status: DNS, connection refused or reset, timeout, TLS errors."""
 
-    def __init__(self, message, url=None, attempts=None, retriable=True):
-        super().__init__(message, status=None, url=url, attempts=attempts)
-        self.retriable = retriable
+    def __init__(self, message, url=None, attempts=None, transient=True):
+        super().__init__(message, status=None, url=url, attempts=attempts, transient=transient)
 
 
 class ApiError(HttpError):
     """The server answered with a status that was not expected (4xx, 5xx, or an unexpected 2xx/3xx)."""
 
     def __init__(self, message, status, url=None, body=None, attempts=None, headers=None):
-        super().__init__(message, status=status, url=url, body=body, attempts=attempts)
+        super().__init__(message, status=status, url=url, body=body, attempts=attempts,
+                         transient=transient_status(status))
         self.headers = headers or {}
 
     def server_message(self):
@@ -97,9 +107,8 @@ class ApiError(HttpError):
 class ResponseError(HttpError):
     """The server answered but the response could not be used: truncated body, malformed JSON."""
 
-    def __init__(self, message, status=None, url=None, body=None, attempts=None, retriable=False):
-        super().__init__(message, status=status, url=url, body=body, attempts=attempts)
-        self.retriable = retriable
+    def __init__(self, message, status=None, url=None, body=None, attempts=None, transient=False):
+        super().__init__(message, status=status, url=url, body=body, attempts=attempts, transient=transient)
 
 
 class Response:
@@ -171,32 +180,15 @@ class HttpClient:
         self.user_agent = user_agent
         self.sleep = sleep
         self.rng = rng or random.Random()
-        self.attempts_total = 0
-        self.delays = []
-        self._secrets = set()
+        self.redact = Redactor()
         self._context = None
         for secret in secrets or ():
             self.add_secret(secret)
 
     # -- secrets -------------------------------------------------------------------------------------------------
     def add_secret(self, value):
-        """Register a value that must never appear in error text (also its percent-encoded form)."""
-        if value is None:
-            return
-        value = str(value)
-        if len(value) < 4:
-            return
-        self._secrets.add(value)
-        self._secrets.add(urllib.parse.quote(value, safe=''))
-        self._secrets.add(urllib.parse.quote_plus(value, safe=''))
-
-    def redact(self, text):
-        if text is None:
-            return None
-        text = str(text)
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, REDACTED)
-        return text
+        """Register a value that must never appear in error text (in any spelling, see L(Redactor))."""
+        self.redact.add(value)
 
     def _safe_url(self, url):
         return self.redact(strip_query(url))
@@ -218,10 +210,10 @@ class HttpClient:
             except (ssl.SSLError, ValueError) as exc:
                 which = 'ca_content' if self.ca_content else 'ca_path'
                 raise ConnectionFailure('%s does not hold a usable PEM CA certificate (%s)' % (which, exc),
-                                        url=self._safe_url(url), retriable=False)
+                                        url=self._safe_url(url), transient=False)
             except OSError as exc:
                 raise ConnectionFailure("ca_path '%s' cannot be read: %s" % (self.ca_path, exc.strerror or exc),
-                                        url=self._safe_url(url), retriable=False)
+                                        url=self._safe_url(url), transient=False)
             self._context = context
         return self._context
 
@@ -244,10 +236,10 @@ class HttpClient:
         except urllib.error.URLError as exc:
             reason = exc.reason
             if isinstance(reason, ssl.SSLError):
-                raise ConnectionFailure('%s failed: %s' % (what, _tls_message(reason)), url=safe_url, retriable=False)
+                raise ConnectionFailure('%s failed: %s' % (what, _tls_message(reason)), url=safe_url, transient=False)
             raise ConnectionFailure('%s failed: %s' % (what, self.redact(_reason(reason))), url=safe_url)
         except ssl.SSLError as exc:
-            raise ConnectionFailure('%s failed: %s' % (what, _tls_message(exc)), url=safe_url, retriable=False)
+            raise ConnectionFailure('%s failed: %s' % (what, _tls_message(exc)), url=safe_url, transient=False)
         except UrlsConnectionError as exc:
             raise ConnectionFailure('%s failed: %s' % (what, self.redact(exc)), url=safe_url)
         except (socket.timeout, TimeoutError):
@@ -255,13 +247,13 @@ class HttpClient:
         except (OSError, http.client.HTTPException) as exc:
             raise ConnectionFailure('%s failed: %s' % (what, self.redact(_reason(exc))), url=safe_url)
         except ValueError as exc:
-            raise ConnectionFailure('%s failed: invalid URL (%s)' % (what, self.redact(exc)), url=safe_url, retriable=False)
+            raise ConnectionFailure('%s failed: invalid URL (%s)' % (what, self.redact(exc)), url=safe_url, transient=False)
         try:
             body = handle.read()
         except http.client.IncompleteRead as exc:
             raise ResponseError('%s: truncated response body (%d bytes read, %s more expected)'
                                 % (what, len(exc.partial), exc.expected),
-                                status=handle.status, url=safe_url, retriable=True)
+                                status=handle.status, url=safe_url, transient=True)
         except (socket.timeout, TimeoutError):
             raise ConnectionFailure('%s failed: timed out reading the response after %ss' % (what, self.timeout), url=safe_url)
         except (OSError, http.client.HTTPException) as exc:
@@ -276,10 +268,6 @@ class HttpClient:
             return min(self.max_backoff, retry_after)
         cap = min(self.max_backoff, self.backoff * (2 ** retry_index))
         return self.rng.uniform(0, cap)
-
-    @staticmethod
-    def is_retriable_status(status):
-        return status >= 500 or status in RETRY_STATUSES
 
     def _api_error(self, method, response, attempts):
         body = self.redact(response.text)[:BODY_LIMIT]
@@ -299,27 +287,23 @@ class HttpClient:
         attempt = 0
         while True:
             attempt += 1
-            self.attempts_total += 1
             retry_after = None
             try:
                 response = self._attempt(method, url, data, dict(headers or {}))
             except (ConnectionFailure, ResponseError) as exc:
-                exc.attempts = attempt
-                if not exc.retriable or attempt >= max_attempts:
-                    if attempt > 1:
-                        exc.message = '%s (after %d attempts)' % (exc.message, attempt)
-                        exc.args = (exc.message,)
+                if not exc.transient or attempt >= max_attempts:
+                    exc.set_attempts(attempt)
                     raise
+                exc.attempts = attempt
             else:
                 if response.status in expected:
                     return response
                 error = self._api_error(method, response, attempt)
-                if not self.is_retriable_status(response.status) or attempt >= max_attempts:
+                if not error.transient or attempt >= max_attempts:
                     raise error
                 if response.status == 429:
                     retry_after = parse_retry_after(response.header('Retry-After'))
             delay = self._delay(attempt - 1, retry_after)
-            self.delays.append(delay)
             self.sleep(delay)
 
 
@@ -336,31 +320,6 @@ def _reason(exc):
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
     return str(exc) or exc.__class__.__name__
-
-
-def http_argument_spec():
-    """Return a fresh dict with the transport options every module shares: TLS, timeout and retries.
-
-    Documented once by the doc fragment C(hostfactory.enrollment.transport); the service argspecs extend it.
-    """
-    return dict(
-        ca_path=dict(type='path'),
-        ca_content=dict(type='str'),
-        validate_certs=dict(type='bool', default=True),
-        timeout=dict(type='int', default=30),
-        retries=dict(type='int', default=3),
-    )
-
-
-def transport_settings(params, error_class=HttpError):
-    """The L(HttpClient) keyword arguments from the C(http_argument_spec) options, checked (raises C(error_class))."""
-    timeout, retries = params.get('timeout', 30), params.get('retries', 3)
-    if timeout is None or timeout < 1:
-        raise error_class('timeout must be at least 1 second, got %s' % timeout)
-    if retries is None or retries < 0:
-        raise error_class('retries must be 0 or more, got %s' % retries)
-    return dict(validate_certs=params.get('validate_certs', True), ca_path=params.get('ca_path'),
-                ca_content=params.get('ca_content'), timeout=timeout, retries=retries)
 
 
 def form_encode(fields):

@@ -21,7 +21,9 @@ import urllib.parse
 
 from ansible.module_utils.basic import env_fallback
 
-from ._http import ApiError, HttpClient, HttpError, http_argument_spec, transport_settings
+from ._errors import CollectionError, ParameterError, fail
+from ._http import ApiError, HttpClient, HttpError
+from ._transport import transport_argument_spec, transport_settings
 
 DEFAULT_IDENTITY_URL = 'https://identity.api.rackspacecloud.com/v2.0'
 DEFAULT_MONITORING_ROOT = 'https://monitoring.api.rackspacecloud.com/v1.0'
@@ -52,7 +54,7 @@ RACKSPACE_MUTUALLY_EXCLUSIVE = [
 
 def rackspace_argument_spec():
     """Return a fresh dict with the Rackspace connection options (doc fragment C(hostfactory.enrollment.rackspace))."""
-    spec = http_argument_spec()
+    spec = transport_argument_spec()
     spec.update(
         username=dict(type='str'),
         api_key=dict(type='str', no_log=True),
@@ -72,23 +74,9 @@ class RackspaceError(HttpError):
     C(transient) is true when the request may succeed if sent again (network failure, HTTP 429 or 5xx).
     """
 
-    def __init__(self, message, status=None, url=None, body=None, attempts=None, transient=False):
-        super().__init__(message, status=status, url=url, body=body, attempts=attempts)
-        self.transient = transient
 
-
-class RackspaceConfigError(RackspaceError):
+class RackspaceConfigError(RackspaceError, ParameterError):
     """The connection settings are missing or invalid (no request was made)."""
-
-
-def fail_kwargs(err):
-    """The keyword arguments for C(fail_json) for any C(HttpError): a one-line C(msg), plus C(status) and C(url)."""
-    result = {'msg': str(err)}
-    if err.status is not None:
-        result['status'] = err.status
-    if err.url:
-        result['url'] = err.url
-    return result
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -209,13 +197,7 @@ def server_message(body):
     return text
 
 
-def _transient(err):
-    if isinstance(err, ApiError):
-        return HttpClient.is_retriable_status(err.status)
-    return bool(getattr(err, 'retriable', False))
-
-
-def describe_error(err, doing, identity=False, username=None):
+def rackspace_error(err, doing, identity=False, username=None):
     """Map an C(HttpError) raised while C(doing) something to a L(RackspaceError) with a one-line cause."""
     if isinstance(err, RackspaceError):
         return err
@@ -247,7 +229,7 @@ def describe_error(err, doing, identity=False, username=None):
     else:
         cause = str(err)
     return RackspaceError('%s: %s' % (doing, cause), status=status, url=err.url, body=err.body,
-                          attempts=err.attempts, transient=_transient(err))
+                          attempts=err.attempts, transient=err.transient)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -294,7 +276,7 @@ def authenticate(http, identity_url, credentials):
         response = http.request('POST', url, data=body, headers=headers, expected=(200, 203))
         data = response.json()
     except HttpError as exc:
-        raise describe_error(exc, doing, identity=True, username=credentials.username)
+        raise rackspace_error(exc, doing, identity=True, username=credentials.username)
     access = data.get('access') if isinstance(data, dict) else None
     token = (access or {}).get('token') if isinstance(access, dict) else None
     if not isinstance(token, dict) or not token.get('id'):
@@ -361,7 +343,7 @@ class AgentTokenApi:
             return self.http.request(method, url, data=body, headers=self._headers(body is not None),
                                      expected=expected, retry=retry)
         except HttpError as exc:
-            raise describe_error(exc, doing)
+            raise rackspace_error(exc, doing)
 
     def _item(self, raw, response):
         if not isinstance(raw, dict) or raw.get('id') in (None, ''):
@@ -386,7 +368,7 @@ class AgentTokenApi:
             try:
                 data = response.json()
             except HttpError as exc:
-                raise describe_error(exc, 'cannot list agent tokens')
+                raise rackspace_error(exc, 'cannot list agent tokens')
             if not isinstance(data, dict) or not isinstance(data.get('values'), list):
                 raise RackspaceError('cannot list agent tokens: the response from %s has no values list'
                                      % response.url, status=response.status, url=response.url)
@@ -410,7 +392,7 @@ class AgentTokenApi:
         try:
             data = response.json()
         except HttpError as exc:
-            raise describe_error(exc, 'cannot read the agent token')
+            raise rackspace_error(exc, 'cannot read the agent token')
         item = self._item(data, response)
         if item['id'] != str(token_id):
             self.remember(item['id'])
@@ -495,6 +477,6 @@ def run_module(module, action, precheck=None):
         for secret in connection.secrets:
             module.no_log_values.add(secret)
         result = action(connection.api)
-    except HttpError as exc:
-        module.fail_json(**fail_kwargs(exc))
+    except CollectionError as exc:
+        fail(module, exc)
     module.exit_json(**result)

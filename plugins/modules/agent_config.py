@@ -122,65 +122,20 @@ fingerprint:
   sample: 3f0c9a4e1b7d2c85
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._agent_config import (
+    DEFAULT_PATH,
     SNET_REGIONS,
-    AgentConfigError,
-    config_token,
-    fingerprint,
-    mask_config,
-    render_config,
+    ensure_config,
 )
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._identity_file import (
-    IdentityFileError,
-    check_writable,
-    encode_text,
-    numeric_mode,
-    read_text,
-    resolve_gid,
-    resolve_uid,
-    target_path,
-    write_file_atomic,
-)
-
-
-def attributes_differ(path, mode, owner, group):
-    """Whether the existing file's mode, or its owner or group when they are given, differ from the wanted ones."""
-    st = os.stat(target_path(path))
-    if st.st_mode & 0o7777 != mode:
-        return True
-    uid, gid = resolve_uid(owner), resolve_gid(group)
-    return (uid != -1 and st.st_uid != uid) or (gid != -1 and st.st_gid != gid)
-
-
-def run(module):
-    params = module.params
-    path = params['path']
-    text = render_config(params['token'], params['monitoring_id'], params['snet_region'], params['endpoints'],
-                         params['upgrade'])
-    mode = numeric_mode(params['mode'])
-    if mode is None:
-        raise AgentConfigError("mode must be an octal number such as '0600', got '%s'" % params['mode'])
-    current = read_text(path)
-    changed = current != text or attributes_differ(path, mode, params['owner'], params['group'])
-    if changed:
-        check_writable(path)
-    if changed and not module.check_mode:
-        write_file_atomic(path, encode_text(text), mode=mode, owner=params['owner'], group=params['group'])
-    result = {'changed': changed, 'path': path, 'fingerprint': fingerprint(config_token(text))}
-    if module._diff:  # pylint: disable=protected-access
-        result['diff'] = {'before': mask_config(current), 'after': mask_config(text),
-                          'before_header': path, 'after_header': path}
-    return result
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import CollectionError, fail
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            path=dict(type='path', default='/etc/rackspace-monitoring-agent.cfg'),
+            path=dict(type='path', default=DEFAULT_PATH),
             token=dict(type='str', required=True, no_log=True),
             monitoring_id=dict(type='str'),
             snet_region=dict(type='str', choices=list(SNET_REGIONS)),
@@ -193,9 +148,9 @@ def main():
         supports_check_mode=True,
     )
     try:
-        result = run(module)
-    except (AgentConfigError, IdentityFileError) as exc:
-        module.fail_json(msg=str(exc))
+        result = ensure_config(module.params, module.check_mode, module._diff)  # pylint: disable=protected-access
+    except CollectionError as exc:
+        fail(module, exc)
     module.exit_json(**result)
 
 

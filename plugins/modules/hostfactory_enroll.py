@@ -31,6 +31,7 @@ extends_documentation_fragment:
   - hostfactory.enrollment.conjur
   - hostfactory.enrollment.transport
   - hostfactory.enrollment.conjur.login
+  - hostfactory.enrollment.enrollment
   - hostfactory.enrollment.attributes
   - hostfactory.enrollment.attributes.action_group_conjur
   - ansible.builtin.action_common_attributes.flow
@@ -56,110 +57,12 @@ attributes:
     support: full
     platforms: posix
 options:
-  appliance_url:
-    description:
-      - URL of the Conjur appliance, for example V(https://conjur.example.com).
-      - Used on the controller to mint and revoke tokens, and on the machine to enroll.
-      - If not set, the controller's environment variable E(CONJUR_APPLIANCE_URL) is used.
-      - Required unless O(revoke_minted=true).
-    type: str
-  account:
-    description:
-      - Conjur organization account, for example V(myorg).
-      - If not set, the controller's environment variable E(CONJUR_ACCOUNT) is used.
-      - Required unless O(revoke_minted=true).
-    type: str
-  ca_path:
-    description:
-      - Path B(on the controller) of a PEM file with the CA certificate(s) of the server. Its content is sent to the
-        machine (as O(hostfactory.enrollment.hostfactory_host#module:ca_content)) and written to O(cert_file).
-      - If neither O(ca_path) nor O(ca_content) is set, the controller's environment variables
-        E(CONJUR_CERT_CONTENT) and E(CONJUR_CERT_FILE) are tried, and otherwise the system trust store is used.
-      - Mutually exclusive with O(ca_content).
-    type: path
-  ca_content:
-    description:
-      - PEM text of the CA certificate(s) of the server, used on the controller and on the machine.
-      - Mutually exclusive with O(ca_path).
-    type: str
-  api_version:
-    description:
-      - Major version of the Conjur API; V(4) is the legacy Conjur 4 API.
-      - If not set, the controller's environment variable E(CONJUR_VERSION) is used, and otherwise V(5).
-    type: int
-    choices: [4, 5]
-    default: 5
-  config_file:
-    description:
-      - Conjur configuration file B(on the machine) that M(hostfactory.enrollment.hostfactory_host) reads for
-        settings not given here (only the CA, in practice). Not read on the controller.
-      - If not set, the module's default applies.
-    type: str
-  login:
-    description:
-      - Login that mints and revokes tokens on the controller, for example V(host/ansible/controller). It needs the
-        C(execute) and C(update) privileges on O(host_factory).
-      - Only used when a machine must be enrolled and O(token) is not set, and with O(revoke_minted=true).
-      - If not set, the controller's environment variable E(CONJUR_AUTHN_LOGIN) is used.
-    type: str
-  api_key:
-    description:
-      - API key of O(login). It is only used on the controller.
-      - If not set, the controller's environment variable E(CONJUR_AUTHN_API_KEY) is used.
-    type: str
-  authn_token_file:
-    description:
-      - Path B(on the controller) of a file holding a Conjur access token, used instead of O(login) and O(api_key)
-        to mint and revoke.
-      - If not set, the controller's environment variable E(CONJUR_AUTHN_TOKEN_FILE) is used.
-    type: path
   id:
     description:
       - Id of the host to create for this machine; the login written to the identity file is C(host/<id>).
       - Every machine needs its own id; see O(hostfactory.enrollment.hostfactory_host#module:id).
       - Required unless O(revoke_minted=true).
     type: str
-  annotations:
-    description:
-      - Annotations set on the host when it is created.
-    type: dict
-  identity_file:
-    description:
-      - Path of the netrc identity file on the machine.
-    type: str
-    default: /etc/conjur.identity
-  mode:
-    description:
-      - Permissions of O(identity_file).
-    type: raw
-    default: '0600'
-  owner:
-    description:
-      - Owner of O(identity_file).
-    type: str
-  group:
-    description:
-      - Group of O(identity_file).
-    type: str
-  conf_file:
-    description:
-      - Also write this Conjur client configuration file on the machine, for example V(/etc/conjur.conf).
-    type: str
-  cert_file:
-    description:
-      - Also write the CA certificate to this file on the machine, for example V(/etc/conjur.pem).
-      - Ignored when no CA is given (see O(ca_path)).
-    type: str
-  rotate:
-    description:
-      - Enroll the machine again even when it holds a usable identity; the server rotates its API key.
-    type: bool
-    default: false
-  verify:
-    description:
-      - Authenticate with the API key to prove it works (one request per machine on every run).
-    type: bool
-    default: false
   host_factory:
     description:
       - The host factory to mint the token for, as V(provisioning/hosts), V(host_factory:provisioning/hosts) or
@@ -191,12 +94,13 @@ options:
         O(authn_token_file)) of this task.
     type: bool
     default: false
-  validate_certs:
-    description:
-      - Whether to verify the server's TLS certificate, on the controller and on the machine.
-    type: bool
-    default: true
 notes:
+  - Where each option is used. O(appliance_url), O(account), O(api_version) and the CA are resolved B(on the
+    controller) (options, then the controller's environment variables; no configuration file is read there) and
+    passed to the machine; the CA is sent as content, so O(ca_path) is a path on the controller. O(login), O(api_key)
+    and O(authn_token_file) are only used on the controller and never reach the machine. O(config_file),
+    O(identity_file), O(conf_file) and O(cert_file) are paths on the machine. Without a CA on the controller,
+    O(cert_file) is not written and the machine resolves its own CA (its environment, O(config_file)).
   - The token store lives in the controller's private temporary directory of the run and disappears with it. Run the
     revoking task before the end of the play; with the C(free) strategy, run it in a separate play.
   - Neither the token nor the API keys appear in the output, also at C(-vvvv).

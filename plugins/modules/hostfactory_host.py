@@ -28,6 +28,7 @@ author:
 extends_documentation_fragment:
   - hostfactory.enrollment.conjur
   - hostfactory.enrollment.transport
+  - hostfactory.enrollment.enrollment
   - hostfactory.enrollment.attributes
   - hostfactory.enrollment.attributes.action_group_conjur
   - ansible.builtin.files
@@ -78,56 +79,9 @@ options:
     type: str
     choices: [fail, skip]
     default: fail
-  annotations:
-    description:
-      - Annotations to set on the host, for example C(authn/api-key) with value V(true), which newer Conjur
-        versions need on hosts that authenticate with an API key.
-      - Values are sent as strings; booleans as V(true) and V(false).
-      - The server applies them only when it creates the host, not when it rotates the key of an existing host.
-    type: dict
-  identity_file:
-    description:
-      - Path of the netrc file that receives the host's API key.
-      - If the path is a symbolic link, the file it points to is written.
-    type: path
-    default: /etc/conjur.identity
-  mode:
-    description:
-      - Permissions of O(identity_file), as an octal string such as V('0600') or V('0640'), or a symbolic mode.
-      - The temporary file is created with at most V(0600) and gets the final mode before the first byte is
-        written.
-      - An existing identity file with other permissions is corrected.
-    type: raw
-    default: '0600'
-  owner:
-    description:
-      - Owner of O(identity_file), as would be fed to C(chown). It is set on the temporary file before the first
-        byte is written.
-      - When not set, the file belongs to the user the module runs as.
-    type: str
-  group:
-    description:
-      - Group of O(identity_file), as would be fed to C(chown), for example a group of services that may read the
-        identity with O(mode=0640).
-    type: str
   unsafe_writes:
     description:
       - Ignored. O(identity_file), O(conf_file) and O(cert_file) are always replaced atomically.
-    type: bool
-    default: false
-  rotate:
-    description:
-      - Create the host again even when O(identity_file) holds a usable entry. The server then rotates the host's
-        API key; the old key stops working and the new one is written.
-      - The module then reports a change on every run.
-    type: bool
-    default: false
-  verify:
-    description:
-      - Authenticate with the API key to prove it works.
-      - After an enrollment the new key is checked; otherwise the key found in O(identity_file).
-      - When the existing key is rejected the module fails and tells to use O(rotate=true); the key is only
-        replaced with O(rotate=true).
     type: bool
     default: false
   return_api_key:
@@ -136,14 +90,6 @@ options:
       - Only use this with C(no_log=true) on the task, otherwise the key is printed in the output.
     type: bool
     default: false
-  conf_file:
-    description:
-      - Also write this Conjur client configuration file (YAML), for example V(/etc/conjur.conf), with the keys the
-        official clients read - C(account), C(appliance_url), C(cert_file) (when there is a CA file),
-        C(netrc_path) (O(identity_file)) and C(plugins), plus C(version) V(4) for O(api_version=4).
-      - Written with mode V(0644). The module owns the whole content of this file; a file with the same content
-        (as written by the official C(cyberark.conjur.conjur_host_identity) role) is left alone.
-    type: path
   login:
     description:
       - Not used; the host factory token is the only credential this module needs.
@@ -157,12 +103,6 @@ options:
   authn_token_file:
     description:
       - Not used, see O(login).
-    type: path
-  cert_file:
-    description:
-      - Also write the CA certificate of O(ca_content) (or a copy of O(ca_path)) to this file, for example
-        V(/etc/conjur.pem), with mode V(0644). O(conf_file) then refers to it.
-      - Requires O(ca_content) or O(ca_path).
     type: path
 notes:
   - Both the host factory token and the API key are hidden from the module's output, warnings and errors.
@@ -332,310 +272,28 @@ api_key:
   sample: 1vgw4jzdq9a2j33cj6tb2ht4rm52wn5tx3s8tph1e2hnf3cy1v9x3
 """
 
-import os
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback
-
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur import (
-    CONJUR_MUTUALLY_EXCLUSIVE,
-    ConjurClient,
-    ConjurConnection,
-    conjur_argument_spec,
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur import CONJUR_MUTUALLY_EXCLUSIVE
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._enrollment_exec import (
+    Enrollment,
+    host_argument_spec,
 )
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_files import normalize_pem, render_conf
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._http import HttpError
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._identity_file import (
-    MASK,
-    IdentityFileError,
-    check_writable,
-    encode_text,
-    ensure_attributes,
-    mask_netrc,
-    merge_entry,
-    numeric_mode,
-    parse_netrc,
-    read_text,
-    resolve_gid,
-    resolve_uid,
-    unsafe_token_reason,
-    write_file_atomic,
-)
-
-HOST_KEYS = ('id', 'created_at', 'owner', 'permissions', 'annotations')
-UNUSED_LOGIN_OPTIONS = ('login', 'api_key', 'authn_token_file')
-PUBLIC_FILE_MODE = 0o644
-SELINUX_AND_ATTRIBUTE_OPTIONS = ('seuser', 'serole', 'selevel', 'setype', 'attributes')
-
-
-class EnrollmentError(Exception):
-    """A one-line, secret-free reason why the module cannot go on."""
-
-
-def argument_spec():
-    spec = conjur_argument_spec(login_required=True)
-    spec.update(
-        id=dict(type='str', required=True),
-        host_factory_token=dict(type='str', no_log=True, fallback=(env_fallback, ['CONJUR_HOST_FACTORY_TOKEN'])),
-        missing_token=dict(type='str', choices=['fail', 'skip'], default='fail', no_log=False),
-        annotations=dict(type='dict'),
-        identity_file=dict(type='path', no_log=False, default='/etc/conjur.identity'),
-        mode=dict(type='raw', default='0600'),
-        rotate=dict(type='bool', default=False),
-        verify=dict(type='bool', default=False),
-        return_api_key=dict(type='bool', default=False, no_log=False),
-        conf_file=dict(type='path'),
-        cert_file=dict(type='path'),
-    )
-    return spec
-
-
-def existing_api_key(identity_text, machine, login):
-    """The API key the identity file holds for C(machine) and C(login), or None (absent, other login, empty)."""
-    if not identity_text:
-        return None
-    credentials = parse_netrc(identity_text).credentials(machine)
-    if credentials and credentials[0] == login and credentials[1]:
-        return credentials[1]
-    return None
-
-
-KEEP = 'keep'
-ENROLL = 'enroll'
-SKIP = 'skip'
-FAIL = 'fail'
-
-
-def decide(existing_key, rotate, have_token, missing_token):
-    """What to do about the host: C(keep) its key, C(enroll) it now, or C(skip)/C(fail) for want of a token."""
-    if existing_key is not None and not rotate:
-        return KEEP
-    if have_token:
-        return ENROLL
-    return SKIP if missing_token == 'skip' else FAIL
-
-
-def annotation_values(annotations):
-    values = {}
-    for key, value in (annotations or {}).items():
-        if isinstance(value, bool):
-            value = 'true' if value else 'false'
-        values[str(key)] = '' if value is None else str(value)
-    return values
-
-
-class FilePlan:
-    """One file to bring to a desired text: its current text, the desired text, attributes and diff rendering."""
-
-    def __init__(self, path, before, after, mode, owner=None, group=None, mask=None):
-        self.path = path
-        self.before = before
-        self.after = after
-        self.mode = mode
-        self.owner = owner
-        self.group = group
-        self.mask = mask or (lambda text: text)
-        self.changed = False
-
-    @property
-    def content_differs(self):
-        return self.after is not None and self.before != self.after
-
-    def diff(self, after_header=None):
-        return {
-            'before_header': self.path if self.before is not None else '%s (absent)' % self.path,
-            'after_header': after_header or self.path,
-            'before': self.mask(self.before or ''),
-            'after': self.mask(self.after),
-        }
-
-
-class Enrollment:
-    """The work of one module run; L(run) fills C(result) and raises on failure."""
-
-    def __init__(self, module, result):
-        self.module = module
-        self.params = module.params
-        self.result = result
-        self.diffs = []
-        self.client = None
-        self.connection = None
-
-    # -- helpers ----------------------------------------------------------------------------------------------------
-    def conjur(self):
-        if self.client is None:
-            self.client = ConjurClient(self.connection)
-        return self.client
-
-    def hide(self, secret):
-        if secret and not self.params['return_api_key']:
-            self.module.no_log_values.add(secret)
-
-    def sync(self, plan, after_header=None):
-        """Write C(plan) if its content differs, then bring owner/group/mode in line; record change and diff."""
-        check_mode = self.module.check_mode
-        if plan.content_differs:
-            plan.changed = True
-            if not check_mode:
-                write_file_atomic(plan.path, encode_text(plan.after), mode=plan.mode, owner=plan.owner,
-                                  group=plan.group)
-            self.diffs.append(plan.diff(after_header))
-        if os.path.exists(plan.path) and not (plan.changed and check_mode):
-            before, after = ensure_attributes(plan.path, plan.mode, plan.owner, plan.group, apply=not check_mode)
-            if before:
-                plan.changed = True
-                self.diffs.append({'before_header': '%s (attributes)' % plan.path, 'before': before,
-                                   'after_header': '%s (attributes)' % plan.path, 'after': after})
-        if plan.changed:
-            self.result['changed'] = True
-            self.result['changed_files'].append(plan.path)
-
-    def sync_special_attributes(self, path):
-        """SELinux context, chattr attributes and symbolic modes, through AnsibleModule's own helpers."""
-        wanted = [name for name in SELINUX_AND_ATTRIBUTE_OPTIONS if self.params.get(name) is not None]
-        if numeric_mode(self.params['mode']) is None:
-            wanted.append('mode')
-        if not wanted or not os.path.exists(path):
-            return
-        file_args = self.module.load_file_common_arguments(self.params, path=path)
-        if 'mode' not in wanted:
-            file_args['mode'] = None
-        if self.module.set_fs_attributes_if_different(file_args, False):
-            self.result['changed'] = True
-            if path not in self.result['changed_files']:
-                self.result['changed_files'].append(path)
-
-    # -- planning -----------------------------------------------------------------------------------------------------
-    def ca_text(self):
-        conn = self.connection
-        if conn.ca_content:
-            return conn.ca_content
-        if conn.ca_path:
-            text = read_text(conn.ca_path)
-            if text is None:
-                raise EnrollmentError("cert_file: ca_path '%s' does not exist" % conn.ca_path)
-            return text
-        raise EnrollmentError('cert_file needs the CA certificate: set ca_content or ca_path')
-
-    def plan_config_files(self):
-        plans = []
-        conn = self.connection
-        cert_file = self.params['cert_file']
-        if cert_file:
-            plans.append(FilePlan(cert_file, read_text(cert_file), normalize_pem(self.ca_text()), PUBLIC_FILE_MODE))
-        conf_file = self.params['conf_file']
-        if conf_file:
-            ca_file = cert_file or conn.ca_path
-            if not ca_file and conn.ca_content:
-                self.module.warn('conf_file gets no cert_file entry: ca_content was given without cert_file, so '
-                                 'clients that read %s will use the system trust store' % conf_file)
-            text = render_conf(conn.account, conn.appliance_url, os.path.abspath(self.params['identity_file']),
-                               cert_file=os.path.abspath(ca_file) if ca_file else None,
-                               api_version=conn.api_version)
-            plans.insert(0, FilePlan(conf_file, read_text(conf_file), text, PUBLIC_FILE_MODE))
-        for plan in plans:
-            if plan.content_differs:
-                check_writable(plan.path)
-        return plans
-
-    # -- the run ------------------------------------------------------------------------------------------------------
-    def run(self):
-        params = self.params
-        self.hide(params['host_factory_token'])
-        host_id = (params['id'] or '').strip()
-        if not host_id:
-            raise EnrollmentError('id must not be empty')
-        connection_params = dict((k, v) for k, v in params.items() if k not in UNUSED_LOGIN_OPTIONS)
-        self.connection = ConjurConnection.from_params(connection_params, warn=self.module.warn)
-        machine = self.connection.netrc_machine
-        login = 'host/%s' % host_id
-        for name, value, token in (('id', host_id, login), ('appliance_url', self.connection.appliance_url, machine)):
-            reason = unsafe_token_reason(token)
-            if reason:
-                raise EnrollmentError("%s '%s' cannot be written to the netrc identity file: %s" % (name, value, reason))
-        identity_path = params['identity_file']
-        self.result.update(login=login, identity_file=identity_path)
-
-        identity_text = read_text(identity_path)
-        current_key = existing_api_key(identity_text, machine, login)
-        self.hide(current_key)
-
-        if current_key and params['verify'] and not params['rotate']:
-            if not self.conjur().check_api_key(login, current_key):
-                raise EnrollmentError(
-                    "the API key in %s for %s is rejected by Conjur at %s; set rotate: true to enroll the host "
-                    "again (this rotates its key)" % (identity_path, login, self.connection.appliance_url))
-            self.result['verified'] = True
-
-        action = decide(current_key, params['rotate'], bool(params['host_factory_token']), params['missing_token'])
-        self.result['needs_token'] = action in (SKIP, FAIL)
-        if action == FAIL:
-            reason = 'rotate is true' if current_key else 'no entry for it in %s' % identity_path
-            raise EnrollmentError('%s must be enrolled (%s) but no host_factory_token was given (set the option or '
-                                  'the environment variable CONJUR_HOST_FACTORY_TOKEN, or missing_token: skip)'
-                                  % (login, reason))
-
-        config_plans = self.plan_config_files()
-        identity_plan = FilePlan(identity_path, identity_text, None, numeric_mode(params['mode']), params['owner'],
-                                 params['group'], mask=mask_netrc)
-        api_key = current_key
-        if action == ENROLL:
-            check_writable(identity_path)
-            resolve_uid(params['owner'])
-            resolve_gid(params['group'])
-            api_key = None
-            if not self.module.check_mode:
-                api_key = self.enroll(host_id)
-            self.result.update(enrolled=True, rotated=current_key is not None)
-
-        if action == ENROLL or current_key:
-            identity_plan.after = merge_entry(identity_text or '', machine, login, api_key or MASK)
-            try:
-                self.sync(identity_plan, after_header='%s (new API key)' % identity_path if action == ENROLL else None)
-            except IdentityFileError as exc:
-                if api_key and api_key != current_key:
-                    raise EnrollmentError('%s was enrolled but its new API key could not be saved (%s); fix that and '
-                                          'run again with rotate: true' % (login, exc))
-                raise
-            self.sync_special_attributes(identity_path)
-        for plan in config_plans:
-            self.sync(plan)
-
-        if action == ENROLL and params['verify'] and not self.module.check_mode:
-            if not self.conjur().check_api_key(login, api_key):
-                raise EnrollmentError('%s was enrolled and its new API key written to %s, but Conjur rejects that key'
-                                      % (login, identity_path))
-            self.result['verified'] = True
-
-        if params['return_api_key'] and api_key:
-            self.result['api_key'] = api_key
-        if self.module._diff and self.diffs:  # pylint: disable=protected-access
-            self.result['diff'] = self.diffs
-
-    def enroll(self, host_id):
-        """Create the host; keep its record (without the key) in the result and return the new API key."""
-        host = self.conjur().create_host(self.params['host_factory_token'], host_id,
-                                         annotation_values(self.params['annotations']))
-        api_key = host.pop('api_key')
-        self.hide(api_key)
-        self.result['host'] = dict((key, host.get(key)) for key in HOST_KEYS)
-        return api_key
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import CollectionError, fail
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=argument_spec(),
+        argument_spec=host_argument_spec(),
         mutually_exclusive=CONJUR_MUTUALLY_EXCLUSIVE,
         supports_check_mode=True,
         add_file_common_args=True,
     )
-    result = dict(changed=False, enrolled=False, rotated=False, needs_token=False, verified=False, host={},
-                  changed_files=[], login=None, identity_file=module.params['identity_file'])
-    enrollment = Enrollment(module, result)
+    enrollment = Enrollment(module)
     try:
-        enrollment.run()
-    except (HttpError, IdentityFileError, EnrollmentError) as exc:
-        result.pop('diff', None)
-        module.fail_json(msg=str(exc), **result)
+        result = enrollment.run()
+    except CollectionError as exc:
+        fail(module, exc, enrollment.result)
     module.exit_json(**result)
 
 

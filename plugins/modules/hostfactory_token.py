@@ -115,9 +115,6 @@ options:
 notes:
   - Revoking a token that no longer exists is not an error; it reports no change. The v5 server answers the same way
     (HTTP 404) when O(login) cannot see the token's host factory at all.
-  - The credential options (O(login), O(api_key), O(authn_token_file)) are not accepted by
-    M(hostfactory.enrollment.hostfactory_host), so set them in C(module_defaults) for this module by name rather than
-    in C(group/hostfactory.enrollment.conjur).
 seealso:
   - module: hostfactory.enrollment.hostfactory_host
   - name: Conjur host factory documentation
@@ -225,195 +222,20 @@ revoked:
   sample: 2
 """
 
-import datetime
-import ipaddress
-import re
-
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hostfactory.enrollment.plugins.module_utils import _hostfactory_tokens as tokens
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur import (
     CONJUR_MUTUALLY_EXCLUSIVE,
     ConjurClient,
-    ConjurConnection,
     conjur_argument_spec,
 )
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._http import HttpError
-
-UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
-DURATION_RE = re.compile(r'(\d+)([smhdw])')
-ISO_RE = re.compile(r'^(\d{4}-\d{2}-\d{2})(?:[Tt](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)([Zz]|[+-]\d{2}:?\d{2})?)?$')
-
-
-class ParameterError(Exception):
-    """An option value is invalid; nothing was sent."""
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def format_utc(moment):
-    return moment.astimezone(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-
-
-def parse_duration(value, option='duration', allow_zero=False):
-    """Seconds from C(3600), C(30m), C(2h), C(1d), C(1h30m)."""
-    text = str(value).strip().lower()
-    if text.isdigit():
-        seconds = int(text)
-    elif text and DURATION_RE.sub('', text) == '':
-        seconds = sum(int(number) * UNITS[unit] for number, unit in DURATION_RE.findall(text))
-    else:
-        raise ParameterError("%s '%s' is not valid: use seconds or a number with a unit s, m, h, d or w, "
-                             "for example 30m, 2h, 1d or 1h30m" % (option, value))
-    if seconds <= 0 and not allow_zero:
-        raise ParameterError("%s '%s' must be longer than 0 seconds" % (option, value))
-    return seconds
-
-
-def parse_iso8601(value):
-    """An aware UTC datetime from ISO 8601 text; a missing offset means UTC, a date alone midnight UTC."""
-    match = ISO_RE.match(str(value).strip())
-    if not match:
-        raise ParameterError("expiration '%s' is not an ISO 8601 date/time such as 2030-01-31T12:00:00Z" % value)
-    date, clock, zone = match.groups()
-    clock = clock or '00:00'
-    if '.' in clock:
-        clock, fraction = clock.split('.')
-        clock += '.' + fraction[:6].ljust(6, '0')
-    if not zone or zone in 'Zz':
-        zone = '+00:00'
-    elif ':' not in zone:
-        zone = zone[:3] + ':' + zone[3:]
-    try:
-        moment = datetime.datetime.fromisoformat('%sT%s%s' % (date, clock, zone))
-    except ValueError as exc:
-        raise ParameterError("expiration '%s' is not a valid date/time: %s" % (value, exc))
-    return moment.astimezone(datetime.timezone.utc)
-
-
-def parse_expiration(value, now=None):
-    """Like L(parse_iso8601), and the moment must be in the future."""
-    moment = parse_iso8601(value)
-    if moment <= (now or utcnow()):
-        raise ParameterError("expiration '%s' must be in the future" % value)
-    return moment
-
-
-def normalize_cidrs(values):
-    """Canonical C(addr/prefix) strings, as the server stores them; duplicates dropped."""
-    result = []
-    for value in values or ():
-        text = str(value).strip()
-        try:
-            canonical = str(ipaddress.ip_network(text))
-        except ValueError:
-            try:
-                suggestion = ipaddress.ip_network(text, strict=False)
-            except ValueError:
-                raise ParameterError("cidr: Invalid IP address or CIDR range '%s'" % value)
-            raise ParameterError("cidr: Invalid IP address or CIDR range '%s': Value has bits set to right of mask. "
-                                 "Did you mean '%s'?" % (value, suggestion))
-        if canonical not in result:
-            result.append(canonical)
-    return result
-
-
-def _expiration_of(token):
-    try:
-        return parse_iso8601(token.get('expiration'))
-    except ParameterError:
-        return None
-
-
-def reusable_tokens(tokens, cidr, min_remaining, now=None):
-    """Tokens with exactly the wanted CIDR set and at least C(min_remaining) seconds left, longest-lived first."""
-    deadline = (now or utcnow()) + datetime.timedelta(seconds=min_remaining)
-    wanted = set(cidr)
-    found = []
-    for token in tokens:
-        expires = _expiration_of(token)
-        if expires is None or expires <= deadline:
-            continue
-        if set(normalize_cidrs(token.get('cidr'))) != wanted:
-            continue
-        found.append((expires, token))
-    found.sort(key=lambda item: item[0], reverse=True)
-    return [token for expires, token in found]
-
-
-def token_values(module):
-    values = []
-    if module.params['token']:
-        values.append(module.params['token'])
-    for item in module.params['tokens'] or ():
-        value = item.get('token') if isinstance(item, dict) else item
-        if not isinstance(value, str) or not value.strip():
-            raise ParameterError('tokens must be a list of token strings or of dictionaries with a token key')
-        values.append(value)
-    return list(dict.fromkeys(v.strip() for v in values))
-
-
-def _summary(tokens):
-    return [{'expiration': t.get('expiration'), 'cidr': list(t.get('cidr') or [])} for t in tokens]
-
-
-def ensure_present(module, client):
-    params = module.params
-    if params['count'] < 1:
-        raise ParameterError('count must be 1 or more, got %s' % params['count'])
-    cidr = normalize_cidrs(params['cidr'])
-    now = utcnow()
-    if params['duration'] is not None:
-        expiration = format_utc(now + datetime.timedelta(seconds=parse_duration(params['duration'])))
-    elif params['expiration'] is not None:
-        expiration = format_utc(parse_expiration(params['expiration'], now))
-    elif client.v4:
-        expiration = None
-    else:
-        raise ParameterError('one of expiration or duration is required to create host factory tokens')
-    min_remaining = parse_duration(params['min_remaining'], 'min_remaining', allow_zero=True)
-    full_id = client.connection.full_host_factory_id(params['host_factory'])
-
-    reused = []
-    if params['reuse']:
-        existing = client.get_host_factory(full_id)['tokens']
-        reused = reusable_tokens(existing, cidr, min_remaining, now)[:params['count']]
-    missing = params['count'] - len(reused)
-    minted = []
-    if missing and not module.check_mode:
-        minted = client.create_tokens(full_id, expiration, count=missing, cidr=cidr)
-    planned = [{'expiration': expiration, 'cidr': cidr}] * missing
-    result = dict(changed=missing > 0, host_factory=full_id, tokens=reused + minted, reused=len(reused))
-    if module._diff:  # pylint: disable=protected-access
-        result['diff'] = dict(before={'host_factory': full_id, 'tokens': _summary(reused)},
-                              after={'host_factory': full_id, 'tokens': _summary(reused + (minted or planned))})
-    return result
-
-
-def ensure_absent(module, client):
-    values = token_values(module)
-    result = dict(changed=False, tokens=[], revoked=0)
-    if module.check_mode:
-        if module.params['host_factory']:
-            full_id = client.connection.full_host_factory_id(module.params['host_factory'])
-            known = set(t['token'] for t in client.get_host_factory(full_id)['tokens'])
-            result['host_factory'] = full_id
-            result['revoked'] = len([v for v in values if v in known])
-        else:
-            result['revoked'] = len(values)
-    else:
-        if module.params['host_factory']:
-            result['host_factory'] = client.connection.full_host_factory_id(module.params['host_factory'])
-        result['revoked'] = len([v for v in values if client.revoke_token(v)])
-    result['changed'] = result['revoked'] > 0
-    if module._diff:  # pylint: disable=protected-access
-        result['diff'] = dict(before={'tokens_to_revoke': result['revoked']}, after={'tokens_to_revoke': 0})
-    return result
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_settings import ConjurConnection
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import CollectionError, fail
 
 
 def argument_spec():
-    spec = conjur_argument_spec(login_required=True)
+    spec = conjur_argument_spec(with_login=True)
     spec.update(
         host_factory=dict(type='str'),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
@@ -437,14 +259,13 @@ def main():
         supports_check_mode=True,
     )
     try:
-        connection = ConjurConnection.from_params(module.params, warn=module.warn)
-        client = ConjurClient(connection)
-        if module.params['state'] == 'present':
-            result = ensure_present(module, client)
-        else:
-            result = ensure_absent(module, client)
-    except (HttpError, ParameterError) as exc:
-        module.fail_json(msg=str(exc), status=getattr(exc, 'status', None), url=getattr(exc, 'url', None))
+        connection = ConjurConnection.resolve(module.params, warn=module.warn, credentials=True)
+        module.no_log_values.add(connection.api_key)
+        ensure = tokens.ensure_present if module.params['state'] == 'present' else tokens.ensure_absent
+        result = ensure(ConjurClient(connection), module.params, module.check_mode,
+                        module._diff)  # pylint: disable=protected-access
+    except CollectionError as exc:
+        fail(module, exc)
     module.exit_json(**result)
 
 

@@ -16,7 +16,6 @@ with mode 0600, and a lock file that makes sure only one worker mints.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import fcntl
 import hashlib
 import json
@@ -25,29 +24,15 @@ import tempfile
 
 from ansible import constants as C
 
-from ansible_collections.hostfactory.enrollment.plugins.modules.hostfactory_token import ParameterError, parse_iso8601
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import CollectionError
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._hostfactory_tokens import seconds_left
 
 # A shared token with less life left than this is not handed out any more; a fresh one is minted.
 MIN_REMAINING = 120
 
 
-class StoreError(Exception):
+class StoreError(CollectionError):
     """Minting failed (now or in another worker earlier in this run); C(str()) is a one-line, secret-free reason."""
-
-
-def utcnow():
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
-def seconds_left(expiration, now=None):
-    """Seconds until C(expiration) (ISO 8601), or None when unknown."""
-    if not expiration:
-        return None
-    try:
-        moment = parse_iso8601(expiration)
-    except ParameterError:
-        return None
-    return (moment - (now or utcnow())).total_seconds()
 
 
 def default_store_dir():

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
-import subprocess
-import sys
 from unittest.mock import MagicMock
 
 import pytest
@@ -16,11 +13,11 @@ import pytest
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.hostfactory.enrollment.plugins.action import hostfactory_enroll as plugin
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_files import normalize_pem, render_conf
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._enroll_probe import MISSING, OK, digest
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_settings import LOGIN_OPTIONS
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._enroll_probe import probe
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._enrollment_exec import host_argument_spec
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._http import ApiError
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._identity_file import render_entry
-from ansible_collections.hostfactory.enrollment.plugins.modules import hostfactory_host
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._netrc import render_entry
 from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._token_store import StoreError, TokenStore
 
 URL = 'https://conjur.example.com'
@@ -43,13 +40,19 @@ def iso(seconds_from_now):
     return moment.strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
-# -- argument spec -------------------------------------------------------------------------------------------------
+# -- argument spec and the arguments of the node ------------------------------------------------------------------
+MODULE_ONLY = ('host_factory_token', 'missing_token', 'return_api_key')
+# The verdicts of the probe (module_utils/_enroll_probe) that the flow tests need.
+MISSING = {'done': False, 'needs_token': True, 'warnings': []}
+PARTIAL = {'done': False, 'needs_token': False, 'warnings': []}
+
+
 def test_argument_spec_is_the_module_spec_plus_minting():
     spec = plugin.argument_spec()
-    module_spec = hostfactory_host.argument_spec()
-    for name in plugin.MODULE_ONLY:
+    module_spec = host_argument_spec()
+    for name in MODULE_ONLY:
         assert name not in spec
-    for name in set(module_spec) - set(plugin.MODULE_ONLY):
+    for name in set(module_spec) - set(MODULE_ONLY):
         assert name in spec
     for name in plugin.NODE_PATHS:
         assert spec[name]['type'] == 'str'  # expanded on the node, not on the controller
@@ -57,78 +60,40 @@ def test_argument_spec_is_the_module_spec_plus_minting():
     assert 'fallback' not in spec['ca_path'] and 'fallback' not in spec['ca_content']
 
 
-def test_ca_from_the_controller_environment_only_when_neither_is_given():
-    environ = {'CONJUR_CERT_FILE': '/etc/pki/ca.pem', 'CONJUR_CERT_CONTENT': CA}
-    args = plugin.ca_from_environment(dict(ca_path=None, ca_content=None), environ)
-    assert args == dict(ca_path='/etc/pki/ca.pem', ca_content=None)
-    args = plugin.ca_from_environment(dict(ca_path=None, ca_content='given'), environ)
-    assert args == dict(ca_path=None, ca_content='given')
+def test_ca_from_the_controller_environment_only_when_neither_is_given(monkeypatch):
+    # the one resolution order (module_utils/_conjur_settings): CONJUR_CERT_CONTENT, then CONJUR_CERT_FILE
+    monkeypatch.setenv('CONJUR_CERT_FILE', '/etc/pki/ca.pem')
+    monkeypatch.setenv('CONJUR_CERT_CONTENT', CA)
+    connection = plugin.controller_connection(validated())
+    assert (connection.ca_path, connection.ca_content) == (None, CA)
+    monkeypatch.delenv('CONJUR_CERT_CONTENT')
+    connection = plugin.controller_connection(validated())
+    assert (connection.ca_path, connection.ca_content) == ('/etc/pki/ca.pem', None)
+    connection = plugin.controller_connection(validated(ca_content='given'))
+    assert (connection.ca_path, connection.ca_content) == (None, 'given')
 
 
-# -- probe plan and command ----------------------------------------------------------------------------------------
-def test_probe_plan_expects_what_the_module_writes():
-    args = validated(identity_file='/etc/conjur.identity', conf_file='/etc/conjur.conf', cert_file='/etc/conjur.pem',
-                     appliance_url=URL + '/')
-    plan = plugin.probe_plan(args, CA)
-    assert plan['identity'] == dict(path='/etc/conjur.identity', machine=URL + '/authn', login='host/web-01',
-                                    mode=0o600, owner=None, group=None)
-    conf = render_conf('myorg', URL, '/etc/conjur.identity', cert_file='/etc/conjur.pem', api_version=5)
-    assert plan['files'] == [dict(path='/etc/conjur.pem', sha256=digest(normalize_pem(CA)), mode=0o644),
-                             dict(path='/etc/conjur.conf', sha256=digest(conf), mode=0o644)]
+def test_the_controller_reads_no_conf_file(monkeypatch, tmp_path):
+    conf = tmp_path / 'conjur.conf'
+    conf.write_text('appliance_url: https://from-conf.example.com\naccount: fromconf\n')
+    monkeypatch.setenv('CONJUR_CONFIG_FILE', str(conf))
+    args = validated()
+    args.update(appliance_url=None, account=None)
+    with pytest.raises(plugin.ParameterError, match='missing Conjur connection setting appliance_url'):
+        plugin.controller_connection(args)
+    monkeypatch.setenv('CONJUR_APPLIANCE_URL', 'https://env.example.com/')
+    monkeypatch.setenv('CONJUR_ACCOUNT', 'envorg')
+    connection = plugin.controller_connection(args)
+    assert (connection.appliance_url, connection.account) == ('https://env.example.com', 'envorg')
 
 
-@pytest.mark.parametrize('overrides', [
-    dict(rotate=True),
-    dict(verify=True),
-    dict(mode='u=rw'),
-    dict(identity_file='conjur.identity'),
-    dict(conf_file='~/conjur.conf'),
-    dict(appliance_url='http://conjur.example.com'),
-    dict(appliance_url='ftp://conjur.example.com'),
-])
-def test_no_probe_when_it_cannot_decide_like_the_module(overrides):
-    assert plugin.probe_plan(validated(**overrides), CA) is None
-
-
-def test_no_probe_for_a_ca_file_without_a_ca():
-    assert plugin.probe_plan(validated(cert_file='/etc/conjur.pem'), None) is None
-    assert plugin.probe_plan(validated(conf_file='/etc/conjur.conf'), None) is not None
-
-
-@pytest.fixture
-def node(tmp_path):
-    """A node's files in the module's layout, and the plan that describes them."""
-    paths = dict((name, str(tmp_path / name)) for name in ('conjur.identity', 'conjur.conf', 'conjur.pem'))
-    args = validated(identity_file=paths['conjur.identity'], conf_file=paths['conjur.conf'],
-                     cert_file=paths['conjur.pem'])
-    with open(paths['conjur.identity'], 'w', encoding='utf-8') as handle:
-        handle.write(render_entry(URL + '/authn', 'host/web-01', HOST_KEY) + '\n')
-    os.chmod(paths['conjur.identity'], 0o600)
-    with open(paths['conjur.conf'], 'w', encoding='utf-8') as handle:
-        handle.write(render_conf('myorg', URL, paths['conjur.identity'], cert_file=paths['conjur.pem']))
-    with open(paths['conjur.pem'], 'w', encoding='utf-8') as handle:
-        handle.write(normalize_pem(CA))
-    for name in ('conjur.conf', 'conjur.pem'):
-        os.chmod(paths[name], 0o644)
-    return paths, plugin.probe_plan(args, CA)
-
-
-def run_probe(plan):
-    """Run the shipped probe the way the node does: a shell command with a plain interpreter, no collection."""
-    proc = subprocess.run(['/bin/sh', '-c', plugin.probe_command(sys.executable, plan)], capture_output=True,
-                          check=False, cwd='/', env={'PATH': '/usr/bin:/bin'})
-    assert proc.returncode == 0, proc.stderr
-    assert HOST_KEY not in proc.stdout.decode()
-    return json.loads(proc.stdout)
-
-
-def test_probe_command_runs_standalone(node):
-    paths, plan = node
-    assert run_probe(plan) == {'identity': OK, 'files_ok': True}
-    os.unlink(paths['conjur.conf'])
-    assert run_probe(plan) == {'identity': OK, 'files_ok': False}
-    os.unlink(paths['conjur.identity'])
-    assert run_probe(plan) == {'identity': MISSING, 'files_ok': False}
+def test_node_arguments_carry_no_credential_and_the_resolved_connection():
+    args = validated(appliance_url=URL + '/', ca_content=CA, cert_file='/etc/conjur.pem', token='given-token-0123')
+    node = plugin.node_arguments(args, plugin.controller_connection(args))
+    assert not set(LOGIN_OPTIONS) & set(node) and 'token' not in node and 'host_factory_token' not in node
+    assert node['appliance_url'] == URL and node['api_version'] == 5 and node['ca_content'] == CA
+    assert node['missing_token'] == 'skip' and node['cert_file'] == '/etc/conjur.pem'
+    assert ADMIN_KEY not in json.dumps(node)
 
 
 # -- results -------------------------------------------------------------------------------------------------------
@@ -155,7 +120,7 @@ class Node:
     def __call__(self, module_name=None, module_args=None, task_vars=None):
         self.calls.append(dict(module_args))
         assert module_name == plugin.MODULE and module_args['missing_token'] == 'skip'
-        assert not set(plugin.LOGIN_OPTIONS) & set(module_args)  # the minting credentials never reach the node
+        assert not set(LOGIN_OPTIONS) & set(module_args)  # the minting credentials never reach the node
         assert ADMIN_KEY not in json.dumps(module_args)
         if self.enrolled:
             return dict(changed=False, needs_token=False, enrolled=False, login='host/web-01')
@@ -189,12 +154,16 @@ def action(verdict, node, check_mode=False, minted=None):
     return act
 
 
-def test_enrolled_host_costs_the_probe_only(store):
+def test_enrolled_host_costs_the_probe_only(store, tmp_path):
+    identity = tmp_path / 'conjur.identity'
+    identity.write_text(render_entry(URL + '/authn', 'host/web-01', HOST_KEY) + '\n')
+    identity.chmod(0o600)
     node = Node(enrolled=True)
-    act = action(OK, node)
-    result = act.enroll(validated(identity_file='/etc/conjur.identity'), store, {})
+    act = action(None, node)
+    act.probe = lambda module_args, task_vars: probe(module_args)  # the real planner, on this machine
+    result = act.enroll(validated(identity_file=str(identity)), store, {})
     assert result == dict(changed=False, enrolled=False, rotated=False, needs_token=False, verified=False, host={},
-                          changed_files=[], login='host/web-01', identity_file='/etc/conjur.identity')
+                          changed_files=[], login='host/web-01', identity_file=str(identity))
     assert node.calls == [] and act.mints == []
 
 
@@ -210,7 +179,7 @@ def test_host_to_enroll_mints_once_and_runs_the_module_once(store):
 def test_once_a_token_exists_hosts_skip_the_probe(store):
     act = action(MISSING, Node())
     act.enroll(validated(), store, {})
-    later = action(OK, Node())
+    later = action(dict(PARTIAL, done=True, result={}), Node())
     result = later.enroll(validated(id='web-02'), store, {})
     assert result['enrolled']
     later.probe.assert_not_called()
@@ -219,7 +188,7 @@ def test_once_a_token_exists_hosts_skip_the_probe(store):
 
 def test_partial_files_are_repaired_without_a_token(store):
     node = Node(enrolled=True)
-    act = action(plugin.PARTIAL, node)
+    act = action(PARTIAL, node)
     act.enroll(validated(), store, {})
     assert 'host_factory_token' not in node.calls[0] and act.mints == []
 
@@ -253,7 +222,7 @@ def test_check_mode_mints_nothing(store, verdict):
 def test_a_failed_mint_fails_the_host_with_the_reason(store):
     node = Node()
     act = action(MISSING, node, minted=StoreError('cannot mint one on the controller: authentication failed'))
-    with pytest.raises(plugin.EnrollError) as caught:
+    with pytest.raises(StoreError) as caught:
         act.enroll(validated(), store, {})
     assert str(caught.value) == ('host/web-01 must be enrolled but has no host factory token: cannot mint one on '
                                  'the controller: authentication failed')
@@ -264,7 +233,7 @@ def test_the_ca_is_read_on_the_controller_and_sent_as_content(store, tmp_path):
     ca_file = tmp_path / 'ca.pem'
     ca_file.write_text(CA)
     node = Node(enrolled=True)
-    act = action(plugin.PARTIAL, node)
+    act = action(PARTIAL, node)
     act.enroll(validated(ca_path=str(ca_file), cert_file='/etc/conjur.pem'), store, {})
     assert node.calls[0]['ca_content'] == CA and 'ca_path' not in node.calls[0]
     assert node.calls[0]['cert_file'] == '/etc/conjur.pem'
@@ -272,14 +241,14 @@ def test_the_ca_is_read_on_the_controller_and_sent_as_content(store, tmp_path):
 
 def test_no_ca_no_ca_file(store):
     node = Node(enrolled=True)
-    act = action(plugin.PARTIAL, node)
+    act = action(PARTIAL, node)
     act.enroll(validated(cert_file='/etc/conjur.pem'), store, {})
     assert 'cert_file' not in node.calls[0]
 
 
 def test_an_unreadable_controller_ca_is_reported(store, tmp_path):
-    act = action(OK, Node())
-    with pytest.raises(plugin.EnrollError, match="ca_path '.*absent.pem' cannot be read on the controller"):
+    act = action(PARTIAL, Node())
+    with pytest.raises(plugin.ParameterError, match="ca_path '.*absent.pem' cannot be read on the controller"):
         act.enroll(validated(ca_path=str(tmp_path / 'absent.pem')), store, {})
 
 
@@ -329,8 +298,8 @@ def test_revoke_failures_are_reported_and_kept(store, fake_client):
     fill(store, 'a', ['t1'])
     fake_client.fail = True
     act = action(None, Node())
-    with pytest.raises(plugin.EnrollError, match=r'^cannot revoke the host factory token minted for this run '
-                                                 r'\(0 revoked, 1 left; they expire by themselves\): .*503'):
+    with pytest.raises(StoreError, match=r'^cannot revoke the host factory token minted for this run '
+                                         r'\(0 revoked, 1 left; they expire by themselves\): .*503'):
         act.revoke_minted(validated(revoke_minted=True), store)
     assert store.read('a')['minted'] == ['t1']
 

@@ -13,6 +13,13 @@ import base64
 import json
 import urllib.parse
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur import (
+    CONJUR_MUTUALLY_EXCLUSIVE,
+    conjur_argument_spec,
+)
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_settings import ConjurConnection
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._http import Response, strip_query
 
 API_KEY = '1tq3kbm2y1nfkq3z0hxaed5s0wq2ke8v3gq2wjyz6ar1rvqv2mwhgt'
@@ -20,6 +27,19 @@ TOKEN_JSON = b'{"protected":"eyJhbGciOiJjb25qdXIub3JnL3Nsb3NpbG8vdjIifQ==","payl
 TOKEN_B64 = base64.b64encode(TOKEN_JSON).decode()
 HF_TOKEN = '1bcarsc2bqvsxt6cnd74xem8yf15gtma71vp23y315n0z201c1jza7'
 AUTHN_OK = (200, TOKEN_B64, {'Content-Encoding': 'base64'})
+ALL_ENV = ('CONJUR_APPLIANCE_URL', 'CONJUR_ACCOUNT', 'CONJUR_AUTHN_LOGIN', 'CONJUR_AUTHN_API_KEY',
+           'CONJUR_AUTHN_TOKEN_FILE', 'CONJUR_CERT_FILE', 'CONJUR_CERT_CONTENT', 'CONJUR_VERSION', 'CONJUR_CONFIG_FILE')
+BASE = {'appliance_url': 'https://conjur.example.com', 'account': 'myorg', 'login': 'admin', 'api_key': API_KEY,
+        'config_file': '/nonexistent/conjur.conf'}
+
+
+def resolve(args, login_required=True, warn=None):
+    """Validate C(args) with the real argument spec (defaults), then resolve the connection (environment, conf)."""
+    validator = ArgumentSpecValidator(conjur_argument_spec(with_login=True),
+                                      mutually_exclusive=CONJUR_MUTUALLY_EXCLUSIVE)
+    result = validator.validate(dict(args))
+    assert not result.error_messages, result.error_messages
+    return ConjurConnection.resolve(result.validated_parameters, warn=warn, credentials=login_required)
 
 
 class FakeServer:

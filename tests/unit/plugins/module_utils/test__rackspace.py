@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import fail_result
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._http import HttpClient
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._rackspace import (
     DEFAULT_MONITORING_ROOT,
@@ -18,8 +19,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._rackspace 
     RackspaceError,
     catalog_endpoint,
     connect,
-    describe_error,
-    fail_kwargs,
+    rackspace_error,
     identity_tokens_url,
     monitoring_base_url,
     rackspace_argument_spec,
@@ -327,7 +327,7 @@ def test_list_errors_are_mapped(fake, status, match, transient):
     assert info.value.transient is transient
     assert fake.count('list') == (2 if transient else 1)
     assert str(info.value).startswith('cannot list agent tokens: ')
-    assert fail_kwargs(info.value)['status'] == status
+    assert fail_result(info.value)['status'] == status
 
 
 def test_wrong_auth_token_is_401(fake):
@@ -337,14 +337,14 @@ def test_wrong_auth_token_is_401(fake):
     assert 'not-the-token' not in str(info.value)
 
 
-def test_describe_error_passes_through_and_wraps_connection_failures():
+def test_rackspace_error_passes_through_and_wraps_connection_failures():
     from ansible_collections.hostfactory.enrollment.plugins.module_utils._http import ConnectionFailure
     own = RackspaceError('x')
-    assert describe_error(own, 'doing') is own
-    wrapped = describe_error(ConnectionFailure('GET https://h failed: connection refused', url='https://h'), 'doing')
+    assert rackspace_error(own, 'doing') is own
+    wrapped = rackspace_error(ConnectionFailure('GET https://h failed: connection refused', url='https://h'), 'doing')
     assert str(wrapped) == 'doing: GET https://h failed: connection refused'
     assert wrapped.transient is True
-    assert fail_kwargs(wrapped) == {'msg': str(wrapped), 'url': 'https://h'}
+    assert fail_result(wrapped) == {'msg': str(wrapped), 'url': 'https://h'}
 
 
 def test_connection_refused_is_reported(fake):

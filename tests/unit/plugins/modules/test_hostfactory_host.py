@@ -19,8 +19,9 @@ import pytest
 
 from ansible.module_utils import basic
 
+from ansible_collections.hostfactory.enrollment.plugins.module_utils import _enrollment, _enrollment_exec
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur import ConjurError
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._identity_file import render_entry
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._netrc import render_entry
 from ansible_collections.hostfactory.enrollment.plugins.modules import hostfactory_host as module
 
 try:
@@ -73,7 +74,7 @@ def fake_client(monkeypatch):
     FakeClient.valid_keys = set()
     FakeClient.create_error = None
     FakeClient.new_key = NEW_KEY
-    monkeypatch.setattr(module, 'ConjurClient', FakeClient)
+    monkeypatch.setattr(_enrollment_exec, 'ConjurClient', FakeClient)
     monkeypatch.delenv('CONJUR_HOST_FACTORY_TOKEN', raising=False)
     for name in ('CONJUR_APPLIANCE_URL', 'CONJUR_ACCOUNT', 'CONJUR_CERT_FILE', 'CONJUR_VERSION'):
         monkeypatch.delenv(name, raising=False)
@@ -116,38 +117,10 @@ def file_mode(path):
 
 # -- decision logic -----------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize('existing, rotate, token, missing, expected', [
-    (OLD_KEY, False, False, 'fail', module.KEEP),
-    (OLD_KEY, False, True, 'fail', module.KEEP),
-    (OLD_KEY, True, True, 'fail', module.ENROLL),
-    (OLD_KEY, True, False, 'skip', module.SKIP),
-    (OLD_KEY, True, False, 'fail', module.FAIL),
-    (None, False, True, 'fail', module.ENROLL),
-    (None, False, False, 'skip', module.SKIP),
-    (None, False, False, 'fail', module.FAIL),
-    (None, True, True, 'skip', module.ENROLL),
-])
-def test_decide(existing, rotate, token, missing, expected):
-    assert module.decide(existing, rotate, token, missing) == expected
-
-
-@pytest.mark.parametrize('text, expected', [
-    (None, None),
-    ('', None),
-    (render_entry(MACHINE, 'host/web-01', OLD_KEY), OLD_KEY),
-    (render_entry(MACHINE, 'host/web-02', OLD_KEY), None),
-    (render_entry(MACHINE + '/', 'host/web-01', OLD_KEY), None),
-    (render_entry('https://other/authn', 'host/web-01', OLD_KEY), None),
-    ('machine %s login host/web-01 password ""' % MACHINE, None),
-])
-def test_existing_api_key(text, expected):
-    assert module.existing_api_key(text, MACHINE, 'host/web-01') == expected
-
-
 def test_annotation_values():
-    assert module.annotation_values({'authn/api-key': True, 'off': False, 'n': 3, 'none': None}) == {
+    assert _enrollment_exec.annotation_values({'authn/api-key': True, 'off': False, 'n': 3, 'none': None}) == {
         'authn/api-key': 'true', 'off': 'false', 'n': '3', 'none': ''}
-    assert module.annotation_values(None) == {}
+    assert _enrollment_exec.annotation_values(None) == {}
 
 
 # -- enrollment -------------------------------------------------------------------------------------------------------
@@ -156,7 +129,7 @@ def test_enroll_writes_identity_and_hides_key(capfd, files, fake_client):
     out, result = run(capfd, files, host_factory_token=TOKEN, annotations={'team': 'web'})
     assert result['changed'] is True and result['enrolled'] is True and result['rotated'] is False
     assert result['needs_token'] is False and result['verified'] is False
-    assert result['host'] == dict((k, HOST[k]) for k in module.HOST_KEYS)
+    assert result['host'] == dict((k, HOST[k]) for k in _enrollment_exec.HOST_KEYS)
     assert result['changed_files'] == [files['identity']]
     assert result['login'] == 'host/web-01'
     assert fake_client.calls == [('create_host', TOKEN, 'web-01', {'team': 'web'})]
@@ -456,9 +429,9 @@ def test_key_is_registered_as_no_log_value(capfd, files, fake_client, monkeypatc
     write_identity(files)
 
     def leaky_decide(*args):
-        raise module.EnrollmentError('leaked %s and %s' % (OLD_KEY, TOKEN))
+        raise _enrollment.EnrollmentError('leaked %s and %s' % (OLD_KEY, TOKEN))
 
-    monkeypatch.setattr(module, 'decide', leaky_decide)
+    monkeypatch.setattr(_enrollment, 'decide', leaky_decide)
     out, result = run(capfd, files, host_factory_token=TOKEN)
     assert result['failed'] is True
     assert OLD_KEY not in out and TOKEN not in out

@@ -16,7 +16,6 @@ from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._token_stor
     MIN_REMAINING,
     StoreError,
     TokenStore,
-    seconds_left,
 )
 
 HF_TOKEN = '1bcarsc2bqvsxt6cnd74xem8yf15gtma71vp23y315n0z201c1jza7'
@@ -110,12 +109,6 @@ def test_a_token_about_to_expire_is_replaced_and_both_are_kept_for_revoking(stor
 ])
 def test_usable(entry, usable):
     assert (TokenStore.usable(entry) == HF_TOKEN) is usable
-
-
-def test_seconds_left():
-    assert 3590 < seconds_left(iso(3600)) <= 3600
-    assert seconds_left(None) is None
-    assert seconds_left('not a date') is None
 
 
 def test_entries_and_remove(store):

@@ -19,7 +19,7 @@ import signal
 import stat
 import time
 
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._identity_file import write_file_atomic
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._files import write_file_atomic
 
 SMALL = (b'machine https://conjur.example.com/authn\n    login host/web-01\n    password %s\n' % (b'a' * 52),
          b'machine https://conjur.example.com/authn\n    login host/web-01\n    password %s\n' % (b'b' * 53)

@@ -1,0 +1,217 @@
+# Copyright (c) 2026, hostfactory.enrollment contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
+# Do not use this from other collections or standalone plugins/modules!
+
+"""THE enrollment planner: what is on the node + the options -> the decision and the plan.
+
+One function, L(make_plan), decides whether a host is enrolled and what would change. The module carries the plan
+out (C(_enrollment_exec)); the node probe of the action plugin is this same planner run on the node (C(_enroll_probe))
+and reports L(Plan.verdict), so that both always agree. It makes no request and writes nothing.
+
+Standard library only: it is shipped to the node as source for the probe.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ._conjur_files import normalize_pem, render_conf
+from ._errors import CollectionError
+from ._files import attribute_changes, check_writable, numeric_mode, read_state, resolve_gid, resolve_uid
+from ._netrc import existing_api_key, mask_netrc, merge_entry, unsafe_token_reason
+from ._secrets import MASK
+
+KEEP, ENROLL, SKIP, FAIL = 'keep', 'enroll', 'skip', 'fail'
+PUBLIC_FILE_MODE = 0o644
+DEFAULT_IDENTITY_FILE = '/etc/conjur.identity'
+# The options of the node's work that the planner reads (besides the connection settings).
+PLAN_OPTIONS = ('id', 'identity_file', 'mode', 'owner', 'group', 'conf_file', 'cert_file', 'rotate', 'verify',
+                'missing_token')
+
+
+class EnrollmentError(CollectionError):
+    """A one-line, secret-free reason why the host cannot be enrolled as asked."""
+
+
+def decide(existing_key, rotate, have_token, missing_token):
+    """What to do about the host: C(keep) its key, C(enroll) it now, or C(skip)/C(fail) for want of a token."""
+    if existing_key is not None and not rotate:
+        return KEEP
+    if have_token:
+        return ENROLL
+    return SKIP if missing_token == 'skip' else FAIL
+
+
+class FilePlan:
+    """One file to bring to a desired text and attributes: what it holds now, what it should hold, and the diff."""
+
+    def __init__(self, path, state, after, mode, owner=None, group=None, mask=None):
+        self.path = path
+        self.state = state
+        self.before = state.text if state else None
+        self.after = after
+        self.mode = mode
+        self.owner = owner
+        self.group = group
+        self.mask = mask or (lambda text: text)
+
+    @property
+    def content_differs(self):
+        return self.after is not None and self.before != self.after
+
+    def attribute_changes(self):
+        """C((before, after)) dicts of the owner, group and mode to fix on the existing file (empty when none)."""
+        if self.state is None:
+            return {}, {}
+        return attribute_changes(self.state.stat, self.mode, resolve_uid(self.owner), resolve_gid(self.group))
+
+    @property
+    def differs(self):
+        return self.content_differs or bool(self.attribute_changes()[0])
+
+    def diff(self, after_header=None):
+        return {
+            'before_header': self.path if self.before is not None else '%s (absent)' % self.path,
+            'after_header': after_header or self.path,
+            'before': self.mask(self.before or ''),
+            'after': self.mask(self.after),
+        }
+
+
+class Plan:
+    """The decision for one host and the files to bring in line; L(verdict) is what the probe reports."""
+
+    def __init__(self, host_id, login, machine, identity_file):
+        self.host_id = host_id
+        self.login = login
+        self.machine = machine
+        self.identity_file = identity_file
+        self.action = KEEP
+        self.current_key = None  # a secret: never in a verdict or a result
+        self.verify_existing = False
+        self.identity = None
+        self.config_files = []
+        self.warnings = []
+        self.module_only = []  # why only the module can tell (the probe then defers to it)
+
+    @property
+    def needs_token(self):
+        return self.action in (SKIP, FAIL)
+
+    @property
+    def enroll(self):
+        return self.action == ENROLL
+
+    def files(self):
+        return ([self.identity] if self.identity else []) + self.config_files
+
+    def identity_after(self, api_key):
+        """The identity file's text with C(api_key) in this host's entry."""
+        return merge_entry(self.identity.before or '', self.machine, self.login, api_key)
+
+    def result(self):
+        """The module's result before anything is done (a host that needs nothing returns just this)."""
+        return dict(changed=False, enrolled=False, rotated=False, needs_token=self.needs_token, verified=False,
+                    host={}, changed_files=[], login=self.login, identity_file=self.identity_file)
+
+    def verdict(self):
+        """What the probe reports: secret-free, and C(done) only when the module would do nothing at all."""
+        needs_module = bool(self.module_only or self.verify_existing or self.action != KEEP
+                            or any(f.differs for f in self.files()))
+        verdict = {'needs_token': self.action != KEEP, 'done': not needs_module, 'warnings': list(self.warnings)}
+        if not needs_module:
+            verdict['result'] = self.result()
+        return verdict
+
+
+def host_login(host_id, connection):
+    """C((id, login, machine)) for C(host_id), refused when a netrc reader could misread them."""
+    host_id = (host_id or '').strip()
+    if not host_id:
+        raise EnrollmentError('id must not be empty')
+    login = 'host/%s' % host_id
+    machine = connection.netrc_machine
+    for name, value, token in (('id', host_id, login), ('appliance_url', connection.appliance_url, machine)):
+        reason = unsafe_token_reason(token)
+        if reason:
+            raise EnrollmentError("%s '%s' cannot be written to the netrc identity file: %s" % (name, value, reason))
+    return host_id, login, machine
+
+
+def ca_text(connection):
+    """The PEM text of the CA (the option's content, or the file it names on the node)."""
+    if connection.ca_content:
+        return connection.ca_content
+    if connection.ca_path:
+        state = read_state(connection.ca_path)
+        if state is None:
+            raise EnrollmentError("cert_file: ca_path '%s' does not exist" % connection.ca_path)
+        return state.text
+    raise EnrollmentError('cert_file needs the CA certificate: set ca_content or ca_path')
+
+
+def plan_config_files(options, connection, plan):
+    plans = []
+    cert_file = options.get('cert_file')
+    if cert_file:
+        plans.append(FilePlan(cert_file, read_state(cert_file), normalize_pem(ca_text(connection)), PUBLIC_FILE_MODE))
+    conf_file = options.get('conf_file')
+    if conf_file:
+        ca_file = cert_file or connection.ca_path
+        if not ca_file and connection.ca_content:
+            plan.warnings.append('conf_file gets no cert_file entry: ca_content was given without cert_file, so '
+                                 'clients that read %s will use the system trust store' % conf_file)
+        text = render_conf(connection.account, connection.appliance_url, os.path.abspath(plan.identity_file),
+                           cert_file=os.path.abspath(ca_file) if ca_file else None,
+                           api_version=connection.api_version)
+        plans.insert(0, FilePlan(conf_file, read_state(conf_file), text, PUBLIC_FILE_MODE))
+    for file_plan in plans:
+        if file_plan.content_differs:
+            check_writable(file_plan.path)
+    return plans
+
+
+def make_plan(options, connection, have_token, hide=None):
+    """Decide for one host: read its files, compare with the options and C(connection), and return a L(Plan).
+
+    C(options) holds L(PLAN_OPTIONS) (paths already expanded); C(have_token) tells whether a host factory token was
+    given; C(hide) is called with the API key found on the node as soon as it is read. Raises L(EnrollmentError)
+    or C(FileError) with a one-line message when the host cannot be handled.
+    """
+    host_id, login, machine = host_login(options['id'], connection)
+    identity_file = options.get('identity_file') or DEFAULT_IDENTITY_FILE
+    plan = Plan(host_id, login, machine, identity_file)
+    mode = numeric_mode(options.get('mode'))
+    if mode is None:
+        plan.module_only.append('symbolic mode')
+    for path in (identity_file, options.get('conf_file'), options.get('cert_file')):
+        if path and not os.path.isabs(path):
+            plan.module_only.append('relative path')
+
+    identity_state = read_state(identity_file)
+    plan.current_key = existing_api_key(identity_state.text if identity_state else None, machine, login)
+    if hide and plan.current_key:
+        hide(plan.current_key)
+    plan.verify_existing = bool(plan.current_key and options.get('verify') and not options.get('rotate'))
+    plan.action = decide(plan.current_key, options.get('rotate'), have_token, options.get('missing_token'))
+    plan.identity = FilePlan(identity_file, identity_state, None, mode, options.get('owner'), options.get('group'),
+                             mask=mask_netrc)
+    if plan.action == FAIL:
+        return plan  # the caller reports missing_token_message(plan)
+    if plan.action == ENROLL or plan.current_key:
+        plan.identity.after = plan.identity_after(plan.current_key or MASK)
+    plan.config_files = plan_config_files(options, connection, plan)
+    if plan.action == ENROLL:
+        check_writable(identity_file)
+        resolve_uid(options.get('owner'))
+        resolve_gid(options.get('group'))
+    return plan
+
+
+def missing_token_message(plan):
+    reason = 'rotate is true' if plan.current_key else 'no entry for it in %s' % plan.identity_file
+    return ('%s must be enrolled (%s) but no host_factory_token was given (set the option or the environment variable '
+            'CONJUR_HOST_FACTORY_TOKEN, or missing_token: skip)' % (plan.login, reason))

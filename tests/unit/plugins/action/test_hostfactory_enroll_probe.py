@@ -1,0 +1,203 @@
+# Copyright (c) 2026, hostfactory.enrollment contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The probe as the action plugin ships it agrees with the module on every node state.
+
+The differential test builds node states (files, modes, owners, environments), runs the probe as it is shipped
+(the action plugin's shell command, a plain interpreter, no collection on the path) and the module in check mode
+without a token, and asserts that the two agree: the probe says "done" exactly when the module would do nothing,
+and then it gives the module's own result; it says "needs a token" exactly when the module would ask for one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ansible.module_utils import basic
+
+from ansible_collections.hostfactory.enrollment.plugins.action import hostfactory_enroll as action
+from ansible_collections.hostfactory.enrollment.plugins.module_utils import _enrollment_exec
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_files import normalize_pem, render_conf
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._netrc import render_entry
+from ansible_collections.hostfactory.enrollment.plugins.modules import hostfactory_host
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.enrollment_node import (
+    API_KEY,
+    ENV,
+    MACHINE,
+    URL,
+    make_node,
+    write,
+)
+
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19
+    @contextlib.contextmanager
+    def patch_module_args(args):
+        serialized = json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode()
+        with pytest.MonkeyPatch.context() as patcher:
+            patcher.setattr(basic, '_ANSIBLE_ARGS', serialized)
+            yield
+
+OTHER_CA = '-----BEGIN CERTIFICATE-----\nMIIBother\n-----END CERTIFICATE-----\n'
+
+
+class NoRequests:
+    """The module must not send anything in these tests: enrolled hosts are checked, and check mode creates none."""
+
+    calls = []
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def check_api_key(self, login, api_key):
+        NoRequests.calls.append('check_api_key')
+        return True
+
+    def create_host(self, *args, **kwargs):
+        raise AssertionError('no host is created in check mode')
+
+
+@pytest.fixture(autouse=True)
+def clean(monkeypatch):
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+    NoRequests.calls = []
+    monkeypatch.setattr(_enrollment_exec, 'ConjurClient', NoRequests)
+
+
+@pytest.fixture
+def node(tmp_path):
+    return make_node(tmp_path)
+
+
+def shipped_probe(args, env=None):
+    """Run the probe the way the node does: the action plugin's shell command, a plain interpreter."""
+    proc = subprocess.run(['/bin/sh', '-c', action.probe_command(sys.executable, args)], capture_output=True,
+                          check=False, cwd='/', env=dict({'PATH': '/usr/bin:/bin'}, **(env or {})))
+    assert proc.returncode == 0, proc.stderr
+    assert API_KEY not in proc.stdout.decode()
+    return json.loads(proc.stdout)
+
+
+def module_check_mode(capfd, args, env=None):
+    """What the module decides for C(args) in check mode, without a token; its warnings in C(warnings).
+
+    The warnings are recorded from AnsibleModule.warn: in a process that loaded controller code (the action plugin)
+    ansible-core sends them to the display instead of the result.
+    """
+    warnings = []
+    with pytest.MonkeyPatch.context() as patcher:
+        for name, value in (env or {}).items():
+            patcher.setenv(name, value)
+        patcher.setattr(basic.AnsibleModule, 'warn', lambda self, warning: warnings.append(warning))
+        with patch_module_args(dict(args, _ansible_check_mode=True, _ansible_diff=False)):
+            with pytest.raises(SystemExit):
+                hostfactory_host.main()
+    out, _err = capfd.readouterr()
+    return dict(json.loads(out), warnings=warnings)
+
+
+# -- the differential test: probe and module agree on every node state ----------------------------------------------
+
+def mutate(name, tmp, paths, args):
+    """Change the node (files, environment) or the arguments into the state C(name); return (args, node env)."""
+    env = {}
+    identity, conf, cert = paths['conjur.identity'], paths['conjur.conf'], paths['conjur.pem']
+    entry = render_entry(MACHINE, 'host/web-01', API_KEY) + '\n'
+    if name == 'missing identity':
+        os.unlink(identity)
+    elif name == 'empty identity':
+        write(identity, '')
+    elif name == 'entry without password':
+        write(identity, 'machine %s login host/web-01\n' % MACHINE)
+    elif name == 'identity mode 0644':
+        os.chmod(identity, 0o644)
+    elif name == 'identity of another owner':
+        args = dict(args, owner=str(os.getuid() + 1))
+    elif name == 'another login':
+        write(identity, render_entry(MACHINE, 'host/web-02', API_KEY) + '\n')
+    elif name == 'another appliance':
+        write(identity, render_entry('https://other.example.com/authn', 'host/web-01', API_KEY) + '\n')
+    elif name == 'duplicate entries':
+        write(identity, entry + entry)
+    elif name == 'extra entries':
+        write(identity, 'machine https://other.example.com/authn\n    login host/x\n    password y\n' + entry)
+    elif name == 'official role layout, one line':
+        write(identity, 'machine %s login host/web-01 password %s\n' % (MACHINE, API_KEY))
+    elif name == 'stale conf':
+        write(conf, render_conf('other', URL, identity, cert_file=cert), 0o644)
+    elif name == 'conf mode 0600':
+        os.chmod(conf, 0o600)
+    elif name == 'missing conf':
+        os.unlink(conf)
+    elif name == 'stale CA':
+        write(cert, normalize_pem(OTHER_CA), 0o644)
+    elif name == 'missing CA file':
+        os.unlink(cert)
+    elif name == 'symbolic mode':
+        args = dict(args, mode='u=rw,go=')
+    elif name == 'relative identity path':
+        args = dict(args, identity_file='conjur.identity')
+    elif name == 'verify':
+        args = dict(args, verify=True)
+    elif name == 'rotate':
+        args = dict(args, rotate=True)
+    elif name == 'http appliance':
+        args = dict(args, appliance_url='http://conjur.example.com')
+    elif name == 'CA content without a CA file':
+        args = dict(args, cert_file=None)
+        write(conf, render_conf('myorg', URL, identity), 0o644)
+    elif name == 'CA from the node environment':
+        args = dict(args, ca_content=None, cert_file=None)
+        env['CONJUR_CERT_FILE'] = cert
+    elif name == 'CA from the node conf file':
+        args = dict(args, ca_content=None, cert_file=None, config_file=str(tmp / 'node.conf'))
+        write(str(tmp / 'node.conf'), 'cert_file: %s\n' % cert, 0o644)
+    elif name == 'cert_file without any CA':
+        args = dict(args, ca_content=None)
+    elif name == 'unwritable conf directory':
+        args = dict(args, conf_file=str(tmp / 'absent-dir' / 'conjur.conf'))
+    elif name == 'unknown group':
+        args = dict(args, group='no-such-group-hfenroll')
+    elif name != 'in place':
+        raise AssertionError(name)
+    return dict((k, v) for k, v in args.items() if v is not None), env
+
+
+STATES = ['in place', 'missing identity', 'empty identity', 'entry without password', 'identity mode 0644',
+          'identity of another owner', 'another login', 'another appliance', 'duplicate entries', 'extra entries',
+          'official role layout, one line', 'stale conf', 'conf mode 0600', 'missing conf', 'stale CA',
+          'missing CA file', 'symbolic mode', 'relative identity path', 'verify', 'rotate', 'http appliance',
+          'CA content without a CA file', 'CA from the node environment', 'CA from the node conf file',
+          'cert_file without any CA', 'unwritable conf directory', 'unknown group']
+
+
+@pytest.mark.parametrize('state', STATES)
+def test_probe_and_module_agree(node, capfd, state):
+    tmp, paths, args = node
+    args, env = mutate(state, tmp, paths, args)
+    verdict = shipped_probe(args, env)
+    module = module_check_mode(capfd, args, env)
+    if verdict.get('error'):
+        assert module.get('failed') and module['msg'] == verdict['error']
+        return
+    assert not module.get('failed'), module
+    asked_for_token = module['needs_token'] or module['enrolled']
+    assert verdict['needs_token'] == asked_for_token
+    module_did_nothing = not module['changed'] and not module['needs_token'] and not NoRequests.calls
+    if verdict['done']:
+        assert module_did_nothing
+        expected = dict((k, v) for k, v in module.items() if k not in ('warnings', 'invocation'))
+        assert verdict['result'] == expected
+        assert verdict['warnings'] == module['warnings']
+    else:
+        # the module must run: it changes something, needs a token, checks a key, or only it can tell
+        assert not module_did_nothing or state in ('symbolic mode', 'relative identity path')
