@@ -12,7 +12,6 @@ and then it gives the module's own result; it says "needs a token" exactly when 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import subprocess
@@ -35,16 +34,8 @@ from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.
     make_node,
     write,
 )
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_args import patch_module_args
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    @contextlib.contextmanager
-    def patch_module_args(args):
-        serialized = json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode()
-        with pytest.MonkeyPatch.context() as patcher:
-            patcher.setattr(basic, '_ANSIBLE_ARGS', serialized)
-            yield
 
 OTHER_CA = '-----BEGIN CERTIFICATE-----\nMIIBother\n-----END CERTIFICATE-----\n'
 

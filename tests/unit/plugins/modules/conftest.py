@@ -11,19 +11,7 @@ from collections.abc import MutableMapping
 
 import pytest
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    import contextlib
-    from unittest import mock
-
-    from ansible.module_utils.common.text.converters import to_bytes
-
-    @contextlib.contextmanager
-    def patch_module_args(args=None):
-        payload = json.dumps({'ANSIBLE_MODULE_ARGS': args or {}})
-        with mock.patch('ansible.module_utils.basic._ANSIBLE_ARGS', to_bytes(payload)):
-            yield
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_args import patch_module_args
 
 
 @pytest.fixture

@@ -10,29 +10,18 @@ mock server, by the integration target.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import stat
 
 import pytest
 
-from ansible.module_utils import basic
-
 from ansible_collections.hostfactory.enrollment.plugins.module_utils import _enrollment, _enrollment_exec
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur import ConjurError
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._netrc import render_entry
 from ansible_collections.hostfactory.enrollment.plugins.modules import hostfactory_host as module
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_args import patch_module_args
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core < 2.19
-    @contextlib.contextmanager
-    def patch_module_args(args):
-        serialized = json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode()
-        with pytest.MonkeyPatch.context() as patcher:
-            patcher.setattr(basic, '_ANSIBLE_ARGS', serialized)
-            yield
 
 URL = 'https://conjur.example.com'
 MACHINE = URL + '/authn'
