@@ -258,12 +258,18 @@ class ActionModule(ActionBase):
         token = self.shared_token(store, key, args)
         return merge_results(first, self.run_module(module_args, token, task_vars))
 
+    @staticmethod
+    def configured_shebang(configured):
+        """The shebang in what _configure_module() returned: (module_bits, module_path) since ansible-core 2.19,
+        (module_style, shebang, module_data, module_path) in 2.17 and 2.18."""
+        return configured[1] if len(configured) == 4 else configured[0].shebang
+
     def probe(self, plan, task_vars):
         """OK, MISSING or PARTIAL from the probe on the node; None when it cannot run or cannot tell."""
         if plan is None or getattr(self._connection._shell, 'SHELL_FAMILY', None) != 'sh':
             return None
-        module_bits, _path = self._configure_module('ansible.builtin.ping', {}, task_vars)
-        shebang = (module_bits.shebang or '').replace('#!', '', 1).strip()
+        configured = self._configure_module('ansible.builtin.ping', {}, task_vars)
+        shebang = (self.configured_shebang(configured) or '').replace('#!', '', 1).strip()
         if not shebang:
             return None
         command = probe_command(shebang, plan)
