@@ -13,7 +13,10 @@ import json
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
+try:
+    from ansible.module_utils.testing import patch_module_args
+except ImportError:  # ansible-core < 2.19: the same fallback as conftest.py
+    from ansible_collections.hostfactory.enrollment.tests.unit.plugins.modules.conftest import patch_module_args
 
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._agent_config import fingerprint
 from ansible_collections.hostfactory.enrollment.plugins.modules import agent_token, agent_token_info
