@@ -4,7 +4,7 @@
 #
 # The checks are nox sessions on top of antsibull-nox (noxfile.py, antsibull-nox.toml; `make list` shows them):
 # antsibull-nox's lint, extra-checks, ansible-lint, docs-check and build-import-check, and ansible-test sanity, units
-# and integration on every ansible-core version noxfile.py names (each on its own pinned
+# and integration plus the tarball test on every ansible-core version noxfile.py names (each on its own pinned
 # ansible-core and controller Python, in a temporary copy of the collection that antsibull-nox prepares).
 # What stays hand-written here, each with its reason:
 #   .venv          the driver: nox and antsibull-nox themselves, and the Python the demo and the mock tests run on
@@ -40,7 +40,7 @@ export PY_COLORS := 0
 find_python = for c in python3.14 python3.13 python3.12 $(PYROOT)/versions/3.1[234]*/bin/python3.1[234]; do \
   "$$c" -c 'import sys; assert sys.version_info >= (3, 12)' >/dev/null 2>&1 && { command -v "$$c" || echo "$$c"; } && break; done
 
-.PHONY: help list venv lint extra-checks ansible-lint docs-check build-import-check sanity units integration \
+.PHONY: help list venv lint extra-checks ansible-lint docs-check build-import-check sanity units integration tarball \
 	ee-create mock-tests install test demo bench bench-mock bench-faults clean
 
 help: ## list the targets
@@ -84,11 +84,17 @@ build-import-check: venv ## build the collection and run galaxy-importer on it (
 ansible-test-%: venv ## ansible-test-{sanity,units,integration}-X.Y: one ansible-test session (TARGETS="a b" for integration)
 	$(NOX) --session $@ $(if $(and $(TARGETS),$(findstring integration,$@)),-- $(TARGETS))
 
+tarball-%: venv ## tarball-X.Y: install the built tarball into an empty path, ansible-doc everything, run examples/enroll.yml
+	$(NOX) --session $@
+
 sanity units: venv ## ansible-test sanity / units on every ansible-core version of noxfile.py
 	$(NOX) --keywords ansible-test-$@
 
 integration: venv ## ansible-test integration at -vvvv on every version, then the leak check (TARGETS="a b" to pick)
 	$(NOX) --keywords ansible-test-integration $(if $(TARGETS),-- $(TARGETS))
+
+tarball: venv ## the tarball test on every version
+	$(NOX) --keywords tarball-
 
 mock-tests: venv ## the mock server's own pytest suite
 	@mkdir -p $(BUILD)/junit

@@ -128,6 +128,29 @@ def add_ansible_test_sessions(core, python):
                         str(copy / 'tests' / 'output'))
             keep_output(copy)
 
+    @ansible_test_session('tarball', core, python)
+    def tarball(session):
+        """Built tarball, ansible-galaxy installed in an empty path: ansible-doc of all, examples/enroll.yml ({core})
+
+        With ansible-core {core} (Python {python}), from the installed copy only: ansible-doc of every plugin and role,
+        and examples/enroll.yml against the bundled mock (tools/tarball_check.py)."""
+        install_core(session, core)
+        copy = collection_copy(session, core)
+        work = Path(session.create_tmp()).resolve() / 'tarball'
+        shutil.rmtree(work, ignore_errors=True)
+        (work / 'dist').mkdir(parents=True)
+        session.run('ansible-galaxy', 'collection', 'build', '--output-path', str(work / 'dist'), str(copy))
+        tarballs = sorted((work / 'dist').glob('hostfactory-enrollment-*.tar.gz'))
+        if len(tarballs) != 1:
+            session.error('expected one tarball, found %s' % [t.name for t in tarballs])
+        session.run('ansible-galaxy', 'collection', 'install', '-p', str(work / 'collections'), str(tarballs[0]))
+        # From a directory outside any collection tree, with nothing but the installed copy on the collections path.
+        with session.chdir(work):
+            session.run('python', str(ROOT / 'tools' / 'tarball_check.py'), '--collections',
+                        str(work / 'collections'), '--source', str(ROOT),
+                        env={'ANSIBLE_COLLECTIONS_PATH': str(work / 'collections'),
+                             'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false'})
+
 
 def add_sanity_session(core, python):
     @ansible_test_session('ansible-test-sanity', core, python)

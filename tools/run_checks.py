@@ -10,7 +10,7 @@ Where each step's counts come from:
 - ansible-test sanity: the sanity tests that ran and the ones it reports as failed;
 - ansible-test units and the mock server's suite: their pytest JUnit files (test cases);
 - ansible-test integration: the assert tasks that passed, plus tools/leak_check.py's self-test cases and its scan;
-- ee-create counts as one.
+- the tarball test: the checks tools/tarball_check.py reports; ee-create counts as one.
 A test step that ran no test fails.
 """
 from __future__ import annotations
@@ -28,9 +28,9 @@ import xml.etree.ElementTree as ET
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # The order of the steps; an entry ending in '-' stands for the sessions of every ansible-core version, oldest first.
 ORDER = ('lint', 'extra-checks', 'ansible-lint', 'docs-check', 'ansible-test-sanity-', 'ansible-test-units-',
-         'ansible-test-integration-', 'mock-tests', 'build-import-check', 'ee-create')
+         'ansible-test-integration-', 'mock-tests', 'build-import-check', 'tarball-', 'ee-create')
 ANTSIBULL_NOX = ('lint', 'extra-checks', 'ansible-lint', 'docs-check', 'build-import-check')
-TEST_STEPS = ('ansible-test-sanity-', 'ansible-test-units-', 'ansible-test-integration-', 'mock-tests')
+TEST_STEPS = ('ansible-test-sanity-', 'ansible-test-units-', 'ansible-test-integration-', 'mock-tests', 'tarball-')
 
 
 def version_key(name):
@@ -95,6 +95,9 @@ def count_step(step, rc, output, build):
         for match in re.finditer(r"^leak_check: checked .*: (\d+) leaks$", output, re.M):
             passed, failed = (passed + 1, failed) if match.group(1) == "0" else (passed, failed + 1)
         return passed, failed, 0
+    if step.startswith('tarball-'):
+        match = re.search(r"^tarball check: (\d+) checks passed, (\d+) failed$", output, re.M)
+        return (int(match.group(1)), int(match.group(2)), 0) if match else (0, 0 if rc == 0 else 1, 0)
     return (1, 0, 0) if rc == 0 else (0, 1, 0)
 
 
