@@ -42,6 +42,16 @@ subprocess.check_call([sys.executable, "-m", "pip", "install"] + args)
 '''
 
 
+def integration_targets(core):
+    """Every target on the newest version; on the others the targets of the modules and roles (named after a module,
+    or role_<role>), without the reliability suites (bad_input, concurrency, faults) that exercise the same code."""
+    if core == NEWEST:
+        return []
+    names = {path.stem for path in (ROOT / 'plugins' / 'modules').glob('*.py')}
+    names.update('role_' + path.name for path in (ROOT / 'roles').iterdir() if path.is_dir())
+    return sorted(path.name for path in (ROOT / 'tests' / 'integration' / 'targets').iterdir() if path.name in names)
+
+
 def install_core(session, core):
     session.install('-r', str(ROOT / ('requirements-core-%s.txt' % core)))
 
@@ -108,7 +118,9 @@ def add_ansible_test_sessions(core, python):
 
     @ansible_test_session('ansible-test-integration', core, python)
     def integration(session):
-        """ansible-test integration with ansible-core {core} (Python {python}) at -vvvv, then the leak check [targets]"""
+        """ansible-test integration with ansible-core {core} (Python {python}) at -vvvv, then the leak check [targets]
+
+        Without targets given: all on the newest version, those of the modules and roles on the others."""
         install_core(session, core)
         write_get_pip_stand_in(session)
         copy = collection_copy(session, core)
@@ -120,7 +132,7 @@ def add_ansible_test_sessions(core, python):
             with session.chdir(copy):
                 # Every target at -vvvv, its whole output in the log and on stdout (bash for the tee: nox has none).
                 session.run('bash', '-c', 'set -o pipefail; ansible-test integration --local --color no -vvvv "$@" '
-                            '2>&1 | tee "$0"', str(log), *session.posargs, external=True)
+                            '2>&1 | tee "$0"', str(log), *(session.posargs or integration_targets(core)), external=True)
         finally:
             # No secret the mock servers issued (saved by setup_mock_server under tests/output/mock-secrets/) may
             # appear in that log or in any file ansible-test left under tests/output - whatever the tests' verdict.
