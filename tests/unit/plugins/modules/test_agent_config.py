@@ -12,10 +12,9 @@ import stat
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._agent_config import fingerprint
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import fingerprint
 from ansible_collections.hostfactory.enrollment.plugins.modules import agent_config
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_args import patch_module_args
 
 TOKEN = 'b' * 64 + '.123456'
 OTHER = 'c' * 64 + '.123456'

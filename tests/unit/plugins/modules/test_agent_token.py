@@ -13,9 +13,7 @@ import json
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._agent_config import fingerprint
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import fingerprint
 from ansible_collections.hostfactory.enrollment.plugins.modules import agent_token, agent_token_info
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.rackspace_fake import (
     API_KEY,
@@ -23,6 +21,7 @@ from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.
     TENANT,
     USERNAME,
 )
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_args import patch_module_args
 
 
 @pytest.fixture
