@@ -6,13 +6,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 
 import pytest
-
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._agent_config import fingerprint
 from ansible_collections.hostfactory.enrollment.plugins.modules import agent_config
@@ -22,15 +19,8 @@ OTHER = 'c' * 64 + '.123456'
 
 
 @pytest.fixture
-def call(capfd):
-    def run(**args):
-        args.update(_ansible_remote_tmp='/tmp', _ansible_keep_remote_files=False)
-        with patch_module_args(args):
-            with pytest.raises(SystemExit):
-                agent_config.main()
-        out, _err = capfd.readouterr()
-        return json.loads(out), out
-    return run
+def call(call_module):
+    return lambda **args: call_module(agent_config, **args)
 
 
 def mode_of(path):
@@ -95,3 +85,4 @@ def test_missing_directory_fails_in_check_mode_too(tmp_path, call):
 def test_missing_directory_is_named(tmp_path, call):
     result, _out = call(path=str(tmp_path / 'missing' / 'agent.cfg'), token=TOKEN)
     assert result['failed'] is True and 'directory %s does not exist' % (tmp_path / 'missing') in result['msg']
+
