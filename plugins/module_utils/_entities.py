@@ -271,8 +271,9 @@ class Outcome:
             return None
         if len(self.entities) == 1:
             return errors[0]
-        text = '%d of %d agents are not bound to an entity: %s' % (len(errors), len(self.entities),
-                                                                    '; '.join(errors[:SHOWN]))
+        count = len(errors)
+        errors = [e for index, e in enumerate(errors) if e not in errors[:index]]  # an agent id given twice: one line
+        text = '%d of %d agents are not bound to an entity: %s' % (count, len(self.entities), '; '.join(errors[:SHOWN]))
         if len(errors) > SHOWN:
             text += '; and %d more (see entities)' % (len(errors) - SHOWN)
         return text

@@ -205,7 +205,8 @@ def test_an_agent_id_given_twice_binds_neither_and_the_others_go_on(fake):
     out = bind(fake, agent('web1'), agent('web2'), agent('web1'), create=True)
     assert [e['action'] for e in out.entities] == ['failed', 'created', 'failed']
     assert out.errors[0] == "agent 'web1': the agent id is given 2 times (each agent needs its own id)"
-    assert out.error_message().startswith('2 of 3 agents are not bound to an entity: ')
+    assert out.error_message() == ("2 of 3 agents are not bound to an entity: agent 'web1': the agent id is given 2 "
+                                   "times (each agent needs its own id)")
 
 
 def test_only_duplicates_need_no_listing(fake):
