@@ -125,9 +125,9 @@ agent_id:
   description:
     - The id the agent announces with this configuration, which an entity's C(agent_id) must hold for its checks to
       run (see M(hostfactory.enrollment.agent_entity)).
-    - O(monitoring_id) when set. Otherwise the id the agent detects on this host, in its own order: the instance id
+    - "O(monitoring_id) when set. Otherwise the id the agent detects on this host, in its own order: the instance id
       cloud-init recorded (C(/var/lib/cloud/data/instance-id), unless C(iid-datasource-none) or C(nocloud)), the Xen
-      store's C(name) without its C(instance-) prefix (C(xenstore-read name), Rackspace Cloud servers), the host name.
+      store's C(name) without its C(instance-) prefix (C(xenstore-read name), Rackspace Cloud servers), the host name."
   returned: success
   type: str
   sample: web1.example.com

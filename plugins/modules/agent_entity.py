@@ -56,8 +56,8 @@ attributes:
 options:
   agent_id:
     description:
-      - The agent id: C(monitoring_id) of the agent's configuration or, without one, the id the agent detects (the
-        cloud server's instance id, or the host name), as RV(hostfactory.enrollment.agent_config#module:agent_id)
+      - The agent id, that is C(monitoring_id) of the agent's configuration or, without one, the id the agent detects
+        (the cloud server's instance id, or the host name), as RV(hostfactory.enrollment.agent_config#module:agent_id)
         returns it.
       - 1 to 255 ASCII letters, digits, C(_), C(-) or C(.).
       - Mutually exclusive with O(agents).
