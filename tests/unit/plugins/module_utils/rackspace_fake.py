@@ -27,8 +27,9 @@ class FakeRackspace:
     """State and fault script of the fake service.
 
     C(faults) maps an operation (identity, list, create, get, update, delete; for entities entity_list, entity_create,
-    entity_get, entity_update, entity_delete) to a list of fault dicts consumed one per request: C({'status': 503}) answers with that status; C({'status': 503, 'apply': True}) performs the
-    operation and then answers with the status (a write whose response was lost).
+    entity_get, entity_update, entity_delete) to a list of fault dicts consumed one per request: C({'status': 503})
+    answers with that status; C({'status': 503, 'apply': True}) performs the operation and then answers with the
+    status (a write whose response was lost).
     """
 
     def __init__(self):

@@ -13,7 +13,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors imp
 
 
 def files(**by_path):
-    return lambda path: by_path.get(path)
+    return by_path.get
 
 
 def never():
