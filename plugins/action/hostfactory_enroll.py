@@ -47,6 +47,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors imp
     ParameterError,
     fail_result,
 )
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import clean_secrets, secret_options
 from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._token_store import (
     StoreError,
     TokenStore,
@@ -171,8 +172,9 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
+        spec = argument_spec()
         validation = ArgumentSpecValidator(
-            argument_spec(), mutually_exclusive=CONJUR_MUTUALLY_EXCLUSIVE,
+            spec, mutually_exclusive=CONJUR_MUTUALLY_EXCLUSIVE,
             required_if=[('revoke_minted', False, ('id',))],
             required_together=[('login', 'api_key')],
         ).validate(dict(self._task.args))
@@ -182,6 +184,7 @@ class ActionModule(ActionBase):
         args = validation.validated_parameters
         store = TokenStore(default_store_dir())
         try:
+            clean_secrets(args, secret_options(spec))
             if args['revoke_minted']:
                 result.update(self.revoke_minted(args, store))
             else:

@@ -23,6 +23,7 @@ import re
 import urllib.parse
 
 from ._errors import ParameterError
+from ._secrets import clean_secret
 from ._transport import transport_settings
 
 DEFAULT_CONFIG_FILE = '/etc/conjur.conf'
@@ -195,6 +196,8 @@ class ConjurConnection:
             value = params.get(option)
             if value is None or value == '':
                 value = environ.get(ENV[option]) or None
+                if option == 'api_key':  # the option itself is cleaned by the module or the action
+                    value = clean_secret(value, ENV[option]) or None
             return value
 
         config_file = given('config_file') or DEFAULT_CONFIG_FILE if use_config_file else None

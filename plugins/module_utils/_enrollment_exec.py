@@ -21,7 +21,7 @@ from ._conjur import ConjurClient, conjur_argument_spec
 from ._conjur_settings import LOGIN_OPTIONS, ConjurConnection
 from ._enrollment import FAIL, PLAN_OPTIONS, EnrollmentError, make_plan, missing_token_message
 from ._files import FileError, encode_text, ensure_attributes, numeric_mode, write_file_atomic
-from ._secrets import MASK
+from ._secrets import MASK, clean_module_secrets
 
 HOST_KEYS = ('id', 'created_at', 'owner', 'permissions', 'annotations')
 SELINUX_AND_ATTRIBUTE_OPTIONS = ('seuser', 'serole', 'selevel', 'setype', 'attributes')
@@ -129,6 +129,7 @@ class Enrollment:
     # -- the run ----------------------------------------------------------------------------------------------------
     def run(self):
         params = self.params
+        clean_module_secrets(self.module)
         self.hide(params['host_factory_token'])
         self.connection = ConjurConnection.resolve(
             dict((k, v) for k, v in params.items() if k not in LOGIN_OPTIONS), warn=self.module.warn)

@@ -130,6 +130,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._agent_conf
     ensure_config,
 )
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import CollectionError, fail
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import clean_module_secrets
 
 
 def main():
@@ -148,6 +149,7 @@ def main():
         supports_check_mode=True,
     )
     try:
+        clean_module_secrets(module)
         result = ensure_config(module.params, module.check_mode, module._diff)  # pylint: disable=protected-access
     except CollectionError as exc:
         fail(module, exc)

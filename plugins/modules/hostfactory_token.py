@@ -232,6 +232,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur imp
 )
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_settings import ConjurConnection
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import CollectionError, fail
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import clean_module_secrets
 
 
 def argument_spec():
@@ -259,6 +260,7 @@ def main():
         supports_check_mode=True,
     )
     try:
+        clean_module_secrets(module)
         connection = ConjurConnection.resolve(module.params, warn=module.warn, credentials=True)
         module.no_log_values.add(connection.api_key)
         ensure = tokens.ensure_present if module.params['state'] == 'present' else tokens.ensure_absent
