@@ -41,7 +41,10 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_set
     ConjurConnection,
 )
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._enroll_probe import SOURCES
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._enrollment_exec import enrollment_argument_spec
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._enrollment_exec import (
+    annotation_values,
+    enrollment_argument_spec,
+)
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import (
     CollectionError,
     ParameterError,
@@ -197,6 +200,9 @@ class ActionModule(ActionBase):
 
     # -- on the node ------------------------------------------------------------------------------------------------
     def enroll(self, args, store, task_vars):
+        # refused here, before a probe or a mint, rather than by the module on the node after a token was minted
+        tokens.parse_duration(args['token_duration'], 'token_duration')
+        annotation_values(args['annotations'])
         controller = controller_connection(args)
         module_args = node_arguments(args, controller)
         key = TokenStore.key(controller.appliance_url, controller.account, args['host_factory'], args['token_cidr'],

@@ -114,6 +114,10 @@ def normalize_appliance_url(url, warn=None):
     """Validate the scheme and strip trailing slashes (the netrc machine must be byte-identical)."""
     url = url.strip()
     parts = urllib.parse.urlsplit(url)
+    if '@' in (parts.netloc or url.split('/', 1)[0]):
+        # checked first, and the URL is never quoted: it would end up in the 0644 conf file and in messages
+        raise ConjurConfigError('appliance_url must not hold a user name or password (user:password@host); give the '
+                                'Conjur credentials in their own options (the URL is not shown)')
     if parts.scheme.lower() not in ('http', 'https') or not parts.netloc:
         raise ConjurConfigError("appliance_url must be an https:// URL such as https://conjur.example.com, got '%s'"
                                 % url)
