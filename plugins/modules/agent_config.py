@@ -44,6 +44,8 @@ options:
   token:
     description:
       - The agent token (C(monitoring_token)), for example RV(hostfactory.enrollment.agent_token#module:agent_token.token).
+      - Surrounding white space is removed; a value that still holds white space or a control character is refused
+        with a message that names the option and never shows the value.
     type: str
     required: true
   monitoring_id:
