@@ -131,7 +131,7 @@ def test_annotation_values():
     ({'team': ['web', 'db']}, "annotations: the value of 'team' is a list; annotation values must be strings"),
 ])
 def test_annotations_the_form_cannot_carry_are_refused_before_any_request(capfd, files, fake_client, annotations,
-                                                                           message):
+                                                                          message):
     write_identity(files)
     _out, result = run(capfd, files, host_factory_token=TOKEN, annotations=annotations, rotate=True, verify=True)
     assert result['failed'] is True and result['msg'].startswith(message)
@@ -434,7 +434,7 @@ def test_conf_diff_in_check_mode(capfd, files):
     assert result['diff'] == [{'before_header': files['conf'], 'after_header': files['conf'],
                                'before': 'account: other\n',
                                'after': 'account: myorg\nappliance_url: %s\ncredential_storage: file\nnetrc_path: %s\n'
-                                            'plugins: []\n'
+                                        'plugins: []\n'
                                % (URL, files['identity'])}]
     assert read(files['conf']) == 'account: other\n'
 

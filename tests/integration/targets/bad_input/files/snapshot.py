@@ -4,7 +4,8 @@
 """Print what bad input must not change, as JSON: the mock's counters and every file under a directory.
 
 Usage: python snapshot.py MOCK_URL CA_PATH DIRECTORY
-Output: {"server": {hosts, tokens_active, api_key_rotations, agent_tokens}, "files": ["path sha256 mode", ...]}
+Output: {"server": {hosts, tokens_active, api_key_rotations, agent_tokens}, "files": ["path sha256 mode", ...],
+         "requests": requests_total (every request the mock answered; /_mock/ ones are not counted)}
 """
 from __future__ import annotations
 
@@ -19,11 +20,10 @@ import urllib.request
 COUNTERS = ('hosts', 'tokens_active', 'api_key_rotations', 'agent_tokens')
 
 
-def server(url, ca_path):
+def stats(url, ca_path):
     context = ssl.create_default_context(cafile=ca_path)
     with urllib.request.urlopen(url + '/_mock/stats', context=context, timeout=30) as response:
-        stats = json.load(response)
-    return dict((name, stats[name]) for name in COUNTERS)
+        return json.load(response)
 
 
 def files(top):
@@ -41,7 +41,9 @@ def files(top):
 
 
 def main(url, ca_path, top):
-    print(json.dumps({'server': server(url, ca_path), 'files': files(top)}))
+    counters = stats(url, ca_path)
+    print(json.dumps({'server': dict((name, counters[name]) for name in COUNTERS), 'files': files(top),
+                      'requests': counters['requests_total']}))
 
 
 if __name__ == '__main__':
