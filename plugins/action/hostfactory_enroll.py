@@ -41,12 +41,16 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_set
     ConjurConnection,
 )
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._enroll_probe import SOURCES
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._enrollment_exec import enrollment_argument_spec
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._enrollment_exec import (
+    annotation_values,
+    enrollment_argument_spec,
+)
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import (
     CollectionError,
     ParameterError,
     fail_result,
 )
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import clean_secrets, secret_options
 from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._token_store import (
     StoreError,
     TokenStore,
@@ -171,8 +175,9 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         del tmp
+        spec = argument_spec()
         validation = ArgumentSpecValidator(
-            argument_spec(), mutually_exclusive=CONJUR_MUTUALLY_EXCLUSIVE,
+            spec, mutually_exclusive=CONJUR_MUTUALLY_EXCLUSIVE,
             required_if=[('revoke_minted', False, ('id',))],
             required_together=[('login', 'api_key')],
         ).validate(dict(self._task.args))
@@ -182,6 +187,7 @@ class ActionModule(ActionBase):
         args = validation.validated_parameters
         store = TokenStore(default_store_dir())
         try:
+            clean_secrets(args, secret_options(spec))
             if args['revoke_minted']:
                 result.update(self.revoke_minted(args, store))
             else:
@@ -194,6 +200,9 @@ class ActionModule(ActionBase):
 
     # -- on the node ------------------------------------------------------------------------------------------------
     def enroll(self, args, store, task_vars):
+        # refused here, before a probe or a mint, rather than by the module on the node after a token was minted
+        tokens.parse_duration(args['token_duration'], 'token_duration')
+        annotation_values(args['annotations'])
         controller = controller_connection(args)
         module_args = node_arguments(args, controller)
         key = TokenStore.key(controller.appliance_url, controller.account, args['host_factory'], args['token_cidr'],

@@ -23,7 +23,9 @@ options:
       - URL of the Conjur appliance, for example V(https://conjur.example.com). For O(api_version=4) it
         conventionally ends in V(/api).
       - A trailing slash is removed, so that the netrc machine of the identity file is exactly C(<appliance_url>/authn).
-      - V(http://) URLs are accepted with a warning; other schemes are rejected.
+      - V(http://) URLs are accepted with a warning; other schemes are rejected, and so is a URL with a user name or
+        password in it (C(https://user:password@host)), which would end up in the world-readable Conjur configuration
+        file.
       - If not set, the environment variable E(CONJUR_APPLIANCE_URL) is used, then C(appliance_url) in O(config_file).
       - One of these sources is required.
     type: str
@@ -78,6 +80,9 @@ options:
     description:
       - API key of O(login).
       - If not set, the environment variable E(CONJUR_AUTHN_API_KEY) is used.
+      - Surrounding white space (a trailing newline from a file lookup or C(echo)) is removed; a value that still
+        holds white space or a control character is refused before any request, with a message that names the
+        option and never shows the value.
       - Either O(login) and O(api_key), or O(authn_token_file), is required.
     type: str
   authn_token_file:

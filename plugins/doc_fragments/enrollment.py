@@ -15,7 +15,8 @@ options:
     description:
       - Annotations to set on the host, for example C(authn/api-key) with value V(true), which newer Conjur
         versions need on hosts that authenticate with an API key.
-      - Values are sent as strings; booleans as V(true) and V(false).
+      - Values are sent as strings; booleans as V(true) and V(false). A value that is a dictionary or a list is
+        refused, and so is a key that is empty or contains C([) or C(]) (the form field is C(annotations[KEY])).
       - The server applies them only when it creates the host, not when it rotates the key of an existing host.
     type: dict
   identity_file:
@@ -48,8 +49,11 @@ options:
       - Also write this Conjur client configuration file (YAML) on the machine, for example V(/etc/conjur.conf),
         with the keys the official clients read - C(account), C(appliance_url), C(cert_file) (when there is a CA
         file), C(netrc_path) (O(identity_file)) and C(plugins), plus C(version) V(4) for O(api_version=4).
-      - Written with mode V(0644). The whole content of this file is managed; a file with the same content (as
-        written by the official C(cyberark.conjur.conjur_host_identity) role) is left alone.
+      - Also C(credential_storage) V(file), so that conjur-api-go and Summon read O(identity_file); without it they
+        read the system keyring instead whenever one is reachable, and ignore the identity file.
+      - Written with mode V(0644) in UTF-8. The whole content of this file is managed; a file with the same content
+        is left alone (one written by the official C(cyberark.conjur.conjur_host_identity) role lacks
+        C(credential_storage) and is rewritten once).
     type: path
   cert_file:
     description:

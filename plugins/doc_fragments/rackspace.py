@@ -23,11 +23,16 @@ options:
       - If neither O(api_key) nor O(password) is set, the environment variable E(RAX_API_KEY) is used, then
         E(RAX_PASSWORD).
       - Mutually exclusive with O(password) and O(auth_token).
+      - Surrounding white space (a trailing newline from a file lookup or C(echo)) is removed; a value that still
+        holds white space or a control character is refused before any request, with a message that names the
+        option and never shows the value.
     type: str
   password:
     description:
       - Password of O(username), used instead of O(api_key).
       - Mutually exclusive with O(api_key) and O(auth_token).
+      - Surrounding white space is removed and a value with white space or a control character inside is refused,
+        as for O(api_key).
     type: str
   auth_token:
     description:
@@ -39,6 +44,8 @@ options:
         E(RAX_AUTH_TOKEN) is used first, then E(RAX_USERNAME) with E(RAX_API_KEY) or E(RAX_PASSWORD). Options given in
         the task always decide the method.
       - Mutually exclusive with O(username), O(api_key) and O(password).
+      - Surrounding white space is removed and a value with white space or a control character inside is refused,
+        as for O(api_key); the same goes for the E(RAX_API_KEY), E(RAX_PASSWORD) and E(RAX_AUTH_TOKEN) variables.
     type: str
   tenant_id:
     description:

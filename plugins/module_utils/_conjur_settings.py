@@ -23,6 +23,7 @@ import re
 import urllib.parse
 
 from ._errors import ParameterError
+from ._secrets import clean_secret
 from ._transport import transport_settings
 
 DEFAULT_CONFIG_FILE = '/etc/conjur.conf'
@@ -113,6 +114,10 @@ def normalize_appliance_url(url, warn=None):
     """Validate the scheme and strip trailing slashes (the netrc machine must be byte-identical)."""
     url = url.strip()
     parts = urllib.parse.urlsplit(url)
+    if '@' in (parts.netloc or url.split('/', 1)[0]):
+        # checked first, and the URL is never quoted: it would end up in the 0644 conf file and in messages
+        raise ConjurConfigError('appliance_url must not hold a user name or password (user:password@host); give the '
+                                'Conjur credentials in their own options (the URL is not shown)')
     if parts.scheme.lower() not in ('http', 'https') or not parts.netloc:
         raise ConjurConfigError("appliance_url must be an https:// URL such as https://conjur.example.com, got '%s'"
                                 % url)
@@ -195,6 +200,8 @@ class ConjurConnection:
             value = params.get(option)
             if value is None or value == '':
                 value = environ.get(ENV[option]) or None
+                if option == 'api_key':  # the option itself is cleaned by the module or the action
+                    value = clean_secret(value, ENV[option]) or None
             return value
 
         config_file = given('config_file') or DEFAULT_CONFIG_FILE if use_config_file else None

@@ -21,7 +21,7 @@ from ._conjur import ConjurClient, conjur_argument_spec
 from ._conjur_settings import LOGIN_OPTIONS, ConjurConnection
 from ._enrollment import FAIL, PLAN_OPTIONS, EnrollmentError, make_plan, missing_token_message
 from ._files import FileError, encode_text, ensure_attributes, numeric_mode, write_file_atomic
-from ._secrets import MASK
+from ._secrets import MASK, clean_module_secrets
 
 HOST_KEYS = ('id', 'created_at', 'owner', 'permissions', 'annotations')
 SELINUX_AND_ATTRIBUTE_OPTIONS = ('seuser', 'serole', 'selevel', 'setype', 'attributes')
@@ -59,12 +59,23 @@ def host_argument_spec():
 
 
 def annotation_values(annotations):
-    """Annotations as the form sends them: strings, booleans as C(true)/C(false)."""
+    """Annotations as the form sends them (C(annotations[KEY]=VALUE)): strings, booleans as C(true)/C(false).
+
+    Raises L(EnrollmentError) for a key the form cannot carry (empty, or with C([) or C(]), which would change the
+    field's name) and for a value that is not a scalar (a dict or a list would be sent as its Python repr).
+    """
     values = {}
     for key, value in (annotations or {}).items():
+        key = str(key)
+        if not key.strip() or '[' in key or ']' in key:
+            raise EnrollmentError("annotations: the key '%s' cannot be sent: a key must not be empty and must not "
+                                  "contain '[' or ']'" % key)
+        if isinstance(value, (dict, list, tuple, set)):
+            raise EnrollmentError("annotations: the value of '%s' is a %s; annotation values must be strings, "
+                                  "numbers or booleans" % (key, 'dict' if isinstance(value, dict) else 'list'))
         if isinstance(value, bool):
             value = 'true' if value else 'false'
-        values[str(key)] = '' if value is None else str(value)
+        values[key] = '' if value is None else str(value)
     return values
 
 
@@ -129,6 +140,8 @@ class Enrollment:
     # -- the run ----------------------------------------------------------------------------------------------------
     def run(self):
         params = self.params
+        clean_module_secrets(self.module)
+        annotation_values(params['annotations'])  # refused before any request
         self.hide(params['host_factory_token'])
         self.connection = ConjurConnection.resolve(
             dict((k, v) for k, v in params.items() if k not in LOGIN_OPTIONS), warn=self.module.warn)

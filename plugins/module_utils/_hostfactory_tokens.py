@@ -21,7 +21,11 @@ import re
 from ._errors import ParameterError
 
 UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
-DURATION_RE = re.compile(r'(\d+)([smhdw])')
+# The longest duration accepted: one year. Far beyond any enrollment, and far below what the date arithmetic can
+# hold (a huge value used to end in an OverflowError).
+MAX_DURATION = 365 * 86400
+MAX_DURATION_TEXT = '365d'
+DURATION_RE = re.compile(r'([0-9]+)([smhdw])')
 ISO_RE = re.compile(r'^(\d{4}-\d{2}-\d{2})(?:[Tt](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)([Zz]|[+-]\d{2}:?\d{2})?)?$')
 
 
@@ -34,17 +38,21 @@ def format_utc(moment):
 
 
 def parse_duration(value, option='duration', allow_zero=False):
-    """Seconds from C(3600), C(30m), C(2h), C(1d), C(1h30m)."""
+    """Seconds from C(3600), C(30m), C(2h), C(1d), C(1h30m); at most L(MAX_DURATION)."""
+    shown = str(value).strip()
+    shown = shown if len(shown) <= 40 else shown[:37] + '...'
     text = str(value).strip().lower()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         seconds = int(text)
     elif text and DURATION_RE.sub('', text) == '':
         seconds = sum(int(number) * UNITS[unit] for number, unit in DURATION_RE.findall(text))
     else:
         raise ParameterError("%s '%s' is not valid: use seconds or a number with a unit s, m, h, d or w, "
-                             "for example 30m, 2h, 1d or 1h30m" % (option, value))
+                             "for example 30m, 2h, 1d or 1h30m" % (option, shown))
     if seconds <= 0 and not allow_zero:
-        raise ParameterError("%s '%s' must be longer than 0 seconds" % (option, value))
+        raise ParameterError("%s '%s' must be longer than 0 seconds" % (option, shown))
+    if seconds > MAX_DURATION:
+        raise ParameterError("%s '%s' is too long: at most %s (one year)" % (option, shown, MAX_DURATION_TEXT))
     return seconds
 
 

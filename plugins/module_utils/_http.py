@@ -193,6 +193,28 @@ class HttpClient:
     def _safe_url(self, url):
         return self.redact(strip_query(url))
 
+    def _value_error(self, exc):
+        """The cause of a C(ValueError) from the HTTP stack. A header's text is never quoted: it may be a secret
+        that is not registered, and http.client puts the whole header value in the exception."""
+        text = str(exc)
+        if 'header' in text.lower():
+            return 'a request header holds a line break or a control character'
+        return 'invalid URL (%s)' % self.redact(text)
+
+    def redacted(self, error):
+        """C(error) (an L(HttpError)) with every registered secret masked in its message, URL and body.
+
+        L(request) passes every error it raises through here: the one door out of the HTTP layer.
+        """
+        error.message = self.redact(error.message)
+        error.args = (error.message,)
+        for name in ('url', 'body'):
+            if getattr(error, name, None) is not None:
+                setattr(error, name, self.redact(getattr(error, name)))
+        if error.fields.get('url') is not None:
+            error.fields['url'] = error.url
+        return error
+
     # -- TLS ------------------------------------------------------------------------------------------------------
     def _ssl_context(self, url):
         if self._context is None:
@@ -247,7 +269,7 @@ class HttpClient:
         except (OSError, http.client.HTTPException) as exc:
             raise ConnectionFailure('%s failed: %s' % (what, self.redact(_reason(exc))), url=safe_url)
         except ValueError as exc:
-            raise ConnectionFailure('%s failed: invalid URL (%s)' % (what, self.redact(exc)), url=safe_url, transient=False)
+            raise ConnectionFailure('%s failed: %s' % (what, self._value_error(exc)), url=safe_url, transient=False)
         try:
             body = handle.read()
         except http.client.IncompleteRead as exc:
@@ -293,6 +315,7 @@ class HttpClient:
             except (ConnectionFailure, ResponseError) as exc:
                 if not exc.transient or attempt >= max_attempts:
                     exc.set_attempts(attempt)
+                    self.redacted(exc)
                     raise
                 exc.attempts = attempt
             else:
@@ -300,7 +323,7 @@ class HttpClient:
                     return response
                 error = self._api_error(method, response, attempt)
                 if not error.transient or attempt >= max_attempts:
-                    raise error
+                    raise self.redacted(error)
                 if response.status == 429:
                     retry_after = parse_retry_after(response.header('Retry-After'))
             delay = self._delay(attempt - 1, retry_after)

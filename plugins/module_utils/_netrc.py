@@ -176,12 +176,21 @@ def unsafe_token_reason(value):
     """Why C(value) cannot be a netrc token every client reads alike, or None when it can.
 
     Quoting is not an option: Python's netrc before 3.11 (and other readers) split quoted values at whitespace.
+    White space is any character for which C(str.isspace()) is true: the Go netrc reader of conjur-api-go and Summon
+    splits at Unicode white space (NBSP, U+2028, ...) where Python's does not, so the two would read different logins,
+    and some of those characters make the Go reader drop the whole file. Python 3.9 and 3.10's netrc reads only
+    ASCII tokens: one non-ASCII character makes it reject the whole file.
     """
     value = str(value)
     if not value:
         return 'it is empty'
-    if _NEEDS_QUOTES & set(value):
-        return 'it contains whitespace, a double quote or a backslash'
+    if any(char.isspace() for char in value) or _NEEDS_QUOTES & set(value):
+        return 'it contains whitespace (Unicode whitespace too), a double quote or a backslash'
+    if not value.isascii():
+        return ('it contains non-ASCII characters, which the netrc module of Python 3.9 and 3.10 cannot read (it '
+                'rejects the whole file)')
+    if any(ord(char) < 32 or ord(char) == 127 for char in value):
+        return 'it contains a control character'
     if value.startswith('#'):
         return "it starts with '#'"
     return None

@@ -24,6 +24,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ._errors import CollectionError, ParameterError, fail
 from ._http import ApiError, HttpClient, HttpError
+from ._secrets import clean_module_secrets, clean_secret
 from ._transport import transport_argument_spec, transport_settings
 
 DEFAULT_IDENTITY_URL = 'https://identity.api.rackspacecloud.com/v2.0'
@@ -43,6 +44,8 @@ ENV = {
     'tenant_id': 'RAX_TENANT_ID',
     'region': 'RAX_REGION',
 }
+
+SECRET_OPTIONS = ('api_key', 'password', 'auth_token')
 
 RACKSPACE_MUTUALLY_EXCLUSIVE = [
     ('api_key', 'password'),
@@ -103,7 +106,10 @@ def resolve_credentials(params, environ=None):
     environ = os.environ if environ is None else environ
 
     def env(option):
-        return environ.get(ENV[option]) or None
+        value = environ.get(ENV[option]) or None
+        if option in SECRET_OPTIONS:
+            value = clean_secret(value, ENV[option]) or None  # the options themselves are cleaned by the module
+        return value
 
     if params.get('auth_token'):
         return Credentials('auth_token', params['auth_token'])
@@ -561,6 +567,7 @@ def run_module(module, action, precheck=None, api_class=AgentTokenApi):
     environment, so that Ansible masks them in any output.
     """
     try:
+        clean_module_secrets(module)
         if precheck is not None:
             precheck()
         connection = connect(module.params, warn=module.warn, api_class=api_class)

@@ -5,7 +5,8 @@
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
 
-"""Secrets: the one mask, the one fingerprint, and a redactor for text that may quote a secret.
+"""Secrets: the one mask, the one fingerprint, the one cleaning of secret values, and a redactor for text that may
+quote a secret.
 
 Standard library only (shipped with the node probe).
 """
@@ -14,7 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 import urllib.parse
+
+from ._errors import ParameterError
 
 MASK = '********'
 FINGERPRINT_DIGITS = 16
@@ -32,15 +36,84 @@ def fingerprint(value):
     return hashlib.sha256(str(value).encode('utf-8')).hexdigest()[:FINGERPRINT_DIGITS]
 
 
+# Unicode categories refused inside a secret: control characters (NUL, ESC, DEL, C1), invisible format characters
+# (zero-width spaces, BOM, bidi controls) and lone surrogates (not encodable, so never sendable).
+_REFUSED_CATEGORIES = frozenset(('Cc', 'Cf', 'Cs'))
+
+
+def _refused(char):
+    return char.isspace() or unicodedata.category(char) in _REFUSED_CATEGORIES
+
+
+def clean_secret(value, option):
+    """C(value) without surrounding white space (what a file lookup, C(slurp) or C(echo | encrypt_string) add).
+
+    Raises C(ParameterError) naming C(option), never the value, when white space or a control or invisible
+    character is left inside: no credential holds one, and such a value would reach an HTTP header (where it makes
+    the request fail with the header in the error) or a file line. A list is cleaned element by element, and a
+    dict element by its C(token) key (the shape of M(hostfactory.enrollment.hostfactory_token)'s result).
+    """
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return [_clean_element(item, '%s[%d]' % (option, index)) for index, item in enumerate(value)]
+    text = str(value).strip()
+    if any(_refused(char) for char in text):
+        raise ParameterError('%s holds white space or a control character inside the value (surrounding white '
+                             'space is removed; the value is not shown): check how it was produced' % option)
+    return text
+
+
+def _clean_element(item, option):
+    if isinstance(item, dict):
+        if 'token' not in item:
+            return item
+        return dict(item, token=clean_secret(item['token'], option))
+    return clean_secret(item, option)
+
+
+def secret_options(argument_spec):
+    """The names of the options an argument spec marks C(no_log=True)."""
+    return sorted(name for name, spec in argument_spec.items() if spec.get('no_log'))
+
+
+def secret_strings(value):
+    """The strings of a cleaned secret value (a string, a list of strings, a list of dicts with a C(token))."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [s for item in value for s in secret_strings(item.get('token') if isinstance(item, dict) else item)]
+    return [value] if value else []
+
+
+def clean_secrets(params, names):
+    """Clean C(params[name]) in place for every name (see L(clean_secret)); return the strings now in C(params)."""
+    found = []
+    for name in names:
+        if params.get(name) is not None:
+            params[name] = clean_secret(params[name], name)
+            found.extend(secret_strings(params[name]))
+    return found
+
+
+def clean_module_secrets(module):
+    """Clean every C(no_log) option of an C(AnsibleModule) in place and register the cleaned values for masking.
+
+    Every module calls this before anything else (before any request and any file read), inside its
+    C(CollectionError) handler.
+    """
+    for value in clean_secrets(module.params, secret_options(module.argument_spec)):
+        module.no_log_values.add(value)
+
+
 def spellings(value):
     """Every form in which C(value) may appear in a message: raw, repr-, JSON- and percent-escaped."""
     value = str(value)
-    forms = {value, repr(value)[1:-1], json.dumps(value)[1:-1], urllib.parse.quote(value, safe=''),
-             urllib.parse.quote_plus(value, safe='')}
-    try:
-        forms.add(repr(value.encode('utf-8'))[2:-1])
-    except UnicodeEncodeError:
-        pass
+    forms = {value, repr(value)[1:-1], json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    # a lone surrogate cannot be encoded: such a value cannot be sent either, so it has no encoded spelling
+    encoded = value.encode('utf-8', errors='surrogatepass')
+    forms.update((urllib.parse.quote(encoded, safe=''), urllib.parse.quote_plus(encoded, safe=''),
+                  repr(encoded)[2:-1]))
     return forms
 
 

@@ -44,6 +44,8 @@ options:
   token:
     description:
       - The agent token (C(monitoring_token)), for example RV(hostfactory.enrollment.agent_token#module:agent_token.token).
+      - Surrounding white space is removed; a value that still holds white space or a control character is refused
+        with a message that names the option and never shows the value.
     type: str
     required: true
   monitoring_id:
@@ -145,6 +147,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._agent_iden
     module_xen_name,
 )
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import CollectionError, fail
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import clean_module_secrets
 
 
 def main():
@@ -163,6 +166,7 @@ def main():
         supports_check_mode=True,
     )
     try:
+        clean_module_secrets(module)
         result = ensure_config(module.params, module.check_mode, module._diff)  # pylint: disable=protected-access
         result['agent_id'] = module.params['monitoring_id'] or detect_agent_id(xen_name=module_xen_name(module))[0]
     except CollectionError as exc:

@@ -72,6 +72,9 @@ options:
         O(label) is given and differs. With O(state=absent) it is deleted if it exists.
       - "The id is treated as a secret (it is the token value on the current service), so Ansible masks it in all
         output: RV(agent_token.id) and RV(agent_token.token) then read V(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER)."
+      - Surrounding white space (a trailing newline from a file lookup or C(echo)) is removed; a value that still
+        holds white space or a control character is refused before any request, with a message that names the
+        option and never shows the value.
     type: str
   return_token:
     description:

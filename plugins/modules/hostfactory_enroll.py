@@ -73,10 +73,14 @@ options:
     description:
       - A host factory token minted elsewhere. Nothing is minted then, and O(revoke_minted) leaves it alone.
       - Only sent to machines that must be enrolled.
+      - Surrounding white space (a trailing newline from a file lookup or C(echo)) is removed; a value that still
+        holds white space or a control character is refused before any request, with a message that names the
+        option and never shows the value.
     type: str
   token_duration:
     description:
-      - How long a minted token is valid, as seconds or a number with a unit C(s), C(m), C(h), C(d), C(w).
+      - How long a minted token is valid, as seconds or a number with a unit C(s), C(m), C(h), C(d), C(w), at most
+        V(365d). Checked before anything is done on a machine.
       - When less than two minutes are left, the next machine that needs a token gets a fresh one.
     type: str
     default: 15m

@@ -57,7 +57,11 @@ options:
     description:
       - Identifier of the host to create, for example V(web-01) or V(myapp/web-01). It is used verbatim; the login
         written to the identity file is C(host/<id>).
-      - It must not contain whitespace, double quotes or backslashes, which not every netrc reader can handle.
+      - It must not contain whitespace of any kind (Unicode whitespace such as a no-break space too, because the Go netrc
+        reader of conjur-api-go and Summon splits at it where Python's does not), double quotes, backslashes or
+        control characters, which not every netrc reader can handle.
+      - It must be ASCII, because the C(netrc) module of Python 3.9 and 3.10 rejects a whole file that holds one non-ASCII
+        character.
       - The server creates the host in the host factory's account at the root of the policy tree.
       - If a host with this id already exists and is owned by the host factory, the server B(rotates its API key),
         so any other machine that uses the same id loses its identity. Give every machine its own id.
@@ -67,6 +71,9 @@ options:
     description:
       - Host factory token to create the host with.
       - If not set, the environment variable E(CONJUR_HOST_FACTORY_TOKEN) is used.
+      - Surrounding white space (a trailing newline from a file lookup or C(echo)) is removed; a value that still
+        holds white space or a control character is refused before any request, with a message that names the
+        option and never shows the value.
       - Only needed when the host must be enrolled (no usable entry in O(identity_file), or O(rotate=true)). See
         O(missing_token) for what happens when it is needed and not given.
     type: str

@@ -73,6 +73,7 @@ options:
     description:
       - How long the new tokens stay valid from now, as seconds (V(3600)) or a number with a unit C(s), C(m), C(h),
         C(d) or C(w), also combined (V(30m), V(2h), V(1d), V(1h30m)).
+      - At most V(365d) (one year).
       - Mutually exclusive with O(expiration).
     type: str
   count:
@@ -105,11 +106,15 @@ options:
   token:
     description:
       - A token to revoke with O(state=absent).
+      - Surrounding white space (a trailing newline from a file lookup or C(echo)) is removed; a value that still
+        holds white space or a control character is refused before any request, with a message that names the
+        option and never shows the value.
     type: str
   tokens:
     description:
       - Tokens to revoke with O(state=absent), for example the RV(tokens) returned when they were minted (a list of
         strings, or of dictionaries with a C(token) key).
+      - Each token is cleaned as O(token) is.
     type: list
     elements: raw
 notes:
@@ -232,6 +237,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur imp
 )
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_settings import ConjurConnection
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import CollectionError, fail
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import clean_module_secrets
 
 
 def argument_spec():
@@ -259,6 +265,7 @@ def main():
         supports_check_mode=True,
     )
     try:
+        clean_module_secrets(module)
         connection = ConjurConnection.resolve(module.params, warn=module.warn, credentials=True)
         module.no_log_values.add(connection.api_key)
         ensure = tokens.ensure_present if module.params['state'] == 'present' else tokens.ensure_absent

@@ -315,3 +315,45 @@ def test_run_reports_bad_arguments_without_values():
     result = act.run(task_vars={})
     assert result['failed']
     assert 'api_version' in result['msg'] and ADMIN_KEY not in json.dumps(result)
+
+
+# -- secrets and inputs refused on the controller, before a probe or a mint --------------------------------------------
+
+def run_task(**task_args):
+    task = MagicMock()
+    task.check_mode = False
+    task.async_val = 0
+    task.args = dict(dict(appliance_url=URL, account='myorg', id='web-01', host_factory='provisioning/hosts',
+                          login='admin', api_key=ADMIN_KEY), **task_args)
+    connection = MagicMock()
+    connection._shell.tmpdir = None
+    act = plugin.ActionModule(task, connection, MagicMock(), MagicMock(), MagicMock())
+    act.probe = MagicMock(return_value=MISSING)
+    act.mint = MagicMock(side_effect=AssertionError('no mint expected'))
+    node = Node()
+    act._execute_module = node
+    return act.run(task_vars={}), act, node
+
+
+def test_a_given_token_with_surrounding_white_space_reaches_the_node_without_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(plugin, 'default_store_dir', lambda: str(tmp_path / 'store'))
+    result, _act, node = run_task(token=HF_TOKEN + '\r\n')
+    assert result.get('failed') is not True, result
+    assert [call.get('host_factory_token') for call in node.calls] == [HF_TOKEN]
+
+
+@pytest.mark.parametrize('task_args, message', [
+    ({'token': HF_TOKEN[:20] + '\x00' + HF_TOKEN[20:]}, 'token holds white space or a control character'),
+    ({'api_key': ADMIN_KEY[:20] + ' ' + ADMIN_KEY[20:]}, 'api_key holds white space or a control character'),
+    ({'token_duration': '99999999999999999999w'}, "token_duration '99999999999999999999w' is too long"),
+    ({'annotations': {'a[b]': 'x'}}, "annotations: the key 'a[b]' cannot be sent"),
+    ({'annotations': {'team': {'name': 'web'}}}, "annotations: the value of 'team' is a dict"),
+])
+def test_bad_input_is_refused_before_any_probe_or_mint(tmp_path, monkeypatch, task_args, message):
+    monkeypatch.setattr(plugin, 'default_store_dir', lambda: str(tmp_path / 'store'))
+    result, act, node = run_task(**task_args)
+    assert result['failed'] is True and result['msg'].startswith(message), result
+    act.probe.assert_not_called()
+    act.mint.assert_not_called()
+    assert node.calls == []
+    assert HF_TOKEN[:20] not in json.dumps(result) and ADMIN_KEY[:20] not in json.dumps(result)

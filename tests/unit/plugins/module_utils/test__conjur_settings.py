@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import ParameterError
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_settings import (
     ConjurConfigError,
     normalize_appliance_url,
@@ -129,6 +130,31 @@ def test_appliance_url_schemes():
     for bad in ('ftp://conjur', 'conjur.example.com', 'https://', 'https://c/?x=1'):
         with pytest.raises(ConjurConfigError):
             normalize_appliance_url(bad)
+
+
+@pytest.mark.parametrize('url', ['https://admin:s3cr3t-pw0rd@conjur.example.com', 'https://s3cr3t-pw0rd@conjur',
+                                 'ftp://admin:s3cr3t-pw0rd@conjur', 'admin:s3cr3t-pw0rd@conjur/x',
+                                 'https://admin:s3cr3t-pw0rd@conjur/?q=1'])
+def test_appliance_url_with_credentials_is_refused_without_showing_them(url):
+    with pytest.raises(ConjurConfigError) as info:
+        normalize_appliance_url(url)
+    assert str(info.value).startswith('appliance_url must not hold a user name or password')
+    assert 's3cr3t' not in str(info.value) and 'admin' not in str(info.value)
+
+
+def test_an_at_sign_in_the_path_is_not_a_credential():
+    assert normalize_appliance_url('https://conjur.example.com/team@org') == 'https://conjur.example.com/team@org'
+
+
+def test_api_key_from_the_environment_is_cleaned(monkeypatch):
+    monkeypatch.setenv('CONJUR_AUTHN_API_KEY', API_KEY + '\r\n')
+    args = dict((k, v) for k, v in BASE.items() if k != 'api_key')
+    assert resolve(args).api_key == API_KEY
+    monkeypatch.setenv('CONJUR_AUTHN_API_KEY', API_KEY[:9] + ' ' + API_KEY[9:])
+    with pytest.raises(ParameterError) as info:
+        resolve(args)
+    assert str(info.value).startswith('CONJUR_AUTHN_API_KEY holds white space or a control character')
+    assert API_KEY[:9] not in str(info.value)
 
 
 def test_invalid_account_and_timeouts():

@@ -12,6 +12,8 @@ import pytest
 
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import ParameterError
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._hostfactory_tokens import (
+    MAX_DURATION,
+    expiration_after,
     normalize_cidrs,
     parse_duration,
     parse_expiration,
@@ -37,6 +39,29 @@ def test_parse_duration_rejects(text):
     with pytest.raises(ParameterError) as info:
         parse_duration(text)
     assert "duration '%s'" % text in str(info.value)
+
+
+@pytest.mark.parametrize('text', ['99999999999999999999w', '366d', '31536001', '52w2d', '9' * 400 + 's'])
+def test_parse_duration_caps_at_one_year(text):
+    with pytest.raises(ParameterError) as info:
+        parse_duration(text, 'token_duration')
+    assert str(info.value).startswith("token_duration '") and 'is too long: at most 365d (one year)' in str(info.value)
+    assert len(str(info.value)) < 120  # a huge value is not echoed whole
+
+
+def test_parse_duration_accepts_the_cap():
+    assert parse_duration('365d') == parse_duration('31536000') == MAX_DURATION
+
+
+@pytest.mark.parametrize('text', ['\u00b2', '\u0661\u0662', '5\u00b2m'])
+def test_parse_duration_refuses_non_ascii_digits_cleanly(text):
+    with pytest.raises(ParameterError, match='is not valid'):
+        parse_duration(text)
+
+
+def test_expiration_after_a_huge_duration_is_a_parameter_error_not_an_overflow():
+    with pytest.raises(ParameterError, match='too long'):
+        expiration_after('99999999999999999999w', NOW, 'duration')
 
 
 def test_parse_duration_zero_allowed_for_min_remaining():

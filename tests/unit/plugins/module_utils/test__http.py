@@ -29,6 +29,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._http impor
 )
 
 SECRET = 'kq3z0hxaed5s0wq2ke8v3gq2wjyz6ar1rvqv2mwhgt'
+MASK = '********'
 
 
 class ScriptedHandler(http.server.BaseHTTPRequestHandler):
@@ -303,6 +304,29 @@ def test_secrets_are_redacted_from_message_url_and_body(server):
         assert SECRET not in text
     assert err.url == server.url + '/host_factory_tokens/********'
     assert '\n' not in str(err)
+
+
+@pytest.mark.parametrize('header', ['Token token="%s\n"' % SECRET, SECRET + '\r\n', SECRET[:9] + '\nx' + SECRET[9:]])
+def test_a_bad_header_value_is_never_quoted_even_when_it_is_not_registered(server, header):
+    # http.client puts the whole header value in its ValueError; the message must not carry it in any spelling
+    with pytest.raises(ConnectionFailure) as info:
+        client().request('GET', server.url + '/r', headers={'Authorization': header})
+    message = str(info.value)
+    assert message == 'GET %s/r failed: a request header holds a line break or a control character' % server.url
+    assert server.requests == [] and info.value.attempts == 1
+
+
+def test_every_error_leaves_the_client_through_the_redactor(server):
+    http = client(secrets=[SECRET + '\n'])
+
+    def attempt(method, url, data, headers):
+        raise ConnectionFailure('repr %r json %s url %s' % (SECRET + '\n', json.dumps(SECRET + '\n'),
+                                                            SECRET.upper()), url=url + SECRET, transient=False)
+    http._attempt = attempt
+    with pytest.raises(ConnectionFailure) as info:
+        http.request('GET', server.url + '/r')
+    assert SECRET not in str(info.value) and SECRET not in info.value.url
+    assert str(info.value).count(MASK) == 2 and SECRET.upper() in str(info.value)
 
 
 def test_percent_encoded_secret_is_redacted():

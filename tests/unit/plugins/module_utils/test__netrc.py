@@ -130,6 +130,24 @@ def test_render_refuses_values_that_need_quotes(value, reason):
         merge_entry(OFFICIAL, MACHINE, 'host/web-01', value)
 
 
+@pytest.mark.parametrize('char', ['\u00a0', '\u2028', '\u2029', '\x0b', '\x0c', '\x1c', '\x85', '\u3000', '\u2003'])
+def test_every_kind_of_whitespace_is_refused(char):
+    # Python's netrc (3.11+) keeps these inside a token; the Go reader of conjur-api-go and Summon splits at them
+    assert char.isspace()
+    assert 'whitespace' in unsafe_token_reason('host/web01%saccount%sevil' % (char, char))
+
+
+@pytest.mark.parametrize('value', ['host/web\u00e901', 'host/\U0001f510', 'https://b\u00fccher.example/authn'])
+def test_non_ascii_is_refused_because_python_3_9_and_3_10_cannot_read_it(value):
+    assert unsafe_token_reason(value) == ('it contains non-ASCII characters, which the netrc module of Python 3.9 and '
+                                          '3.10 cannot read (it rejects the whole file)')
+
+
+@pytest.mark.parametrize('char', ['\x00', '\x1b', '\x7f'])
+def test_control_characters_are_refused(char):
+    assert unsafe_token_reason('host/a%sb' % char) == 'it contains a control character'
+
+
 @pytest.mark.parametrize('value', ['host/web-01', 'host/a/b.c-d_e@f', KEY, 'https://c:8443/api/authn', 'x#y'])
 def test_plain_values_are_safe(value):
     assert unsafe_token_reason(value) is None

@@ -123,6 +123,26 @@ def test_credentials_from_the_environment_are_masked(fake, call, monkeypatch):
     assert [r['operation'] for r in fake.requests] == ['list']
 
 
+def test_secrets_with_surrounding_white_space_work_from_options_and_environment(fake, call, monkeypatch):
+    result, out = call(agent_token_info, api_key=API_KEY + '\n')
+    assert result['agent_tokens'] == [] and API_KEY not in out
+    result, out = call(agent_token_info, username=None, api_key=None, auth_token=' %s\r\n' % AUTH_TOKEN,
+                       tenant_id=TENANT, monitoring_url=fake.monitoring_url())
+    assert result['agent_tokens'] == [] and AUTH_TOKEN not in out
+    monkeypatch.setenv('RAX_API_KEY', API_KEY + '\r\n')
+    result, out = call(agent_token_info, api_key=None)
+    assert result['agent_tokens'] == [] and API_KEY not in out
+    assert [r['operation'] for r in fake.requests] == ['identity', 'list', 'list', 'identity', 'list']
+
+
+def test_a_secret_from_the_environment_with_white_space_inside_is_refused(fake, call, monkeypatch):
+    monkeypatch.setenv('RAX_API_KEY', API_KEY[:10] + ' ' + API_KEY[10:])
+    result, out = call(agent_token_info, api_key=None)
+    assert result['failed'] is True
+    assert result['msg'].startswith('RAX_API_KEY holds white space or a control character')
+    assert fake.requests == [] and API_KEY[:10] not in out
+
+
 def test_info_hides_ids_unless_asked(fake, call):
     first = fake.add('web1')
     fake.add('web2')

@@ -112,6 +112,40 @@ def test_annotation_values():
     assert _enrollment_exec.annotation_values(None) == {}
 
 
+@pytest.mark.parametrize('annotations, message', [
+    ({'a[b]': 'x'}, "annotations: the key 'a[b]' cannot be sent: a key must not be empty and must not contain '['"),
+    ({'a]': 'x'}, "annotations: the key 'a]' cannot be sent"),
+    ({' ': 'x'}, "annotations: the key ' ' cannot be sent"),
+    ({'team': {'name': 'web'}}, "annotations: the value of 'team' is a dict; annotation values must be strings"),
+    ({'team': ['web', 'db']}, "annotations: the value of 'team' is a list; annotation values must be strings"),
+])
+def test_annotations_the_form_cannot_carry_are_refused_before_any_request(capfd, files, fake_client, annotations,
+                                                                          message):
+    write_identity(files)
+    _out, result = run(capfd, files, host_factory_token=TOKEN, annotations=annotations, rotate=True, verify=True)
+    assert result['failed'] is True and result['msg'].startswith(message)
+    assert fake_client.calls == []
+    assert read(files['identity']) == render_entry(MACHINE, 'host/web-01', OLD_KEY) + '\n'
+
+
+@pytest.mark.parametrize('raw', [TOKEN + '\n', TOKEN + '\r\n', ' ' + TOKEN, TOKEN + ' \n'])
+def test_a_token_with_surrounding_white_space_is_sent_without_it(capfd, files, fake_client, raw, monkeypatch):
+    _out, result = run(capfd, files, host_factory_token=raw)
+    assert result['enrolled'] is True
+    assert fake_client.calls == [('create_host', TOKEN, 'web-01', {})]
+    monkeypatch.setenv('CONJUR_HOST_FACTORY_TOKEN', raw)
+    _out, result = run(capfd, files, rotate=True)
+    assert result['rotated'] is True and fake_client.calls[-1] == ('create_host', TOKEN, 'web-01', {})
+
+
+def test_a_token_with_a_nul_inside_is_refused_before_any_request(capfd, files, fake_client):
+    out, result = run(capfd, files, host_factory_token=TOKEN[:20] + '\x00' + TOKEN[20:])
+    assert result['failed'] is True
+    assert result['msg'].startswith('host_factory_token holds white space or a control character inside the value')
+    assert fake_client.calls == [] and TOKEN[:20] not in out and TOKEN[20:] not in out
+    assert not os.path.exists(files['identity'])
+
+
 # -- enrollment -------------------------------------------------------------------------------------------------------
 
 def test_enroll_writes_identity_and_hides_key(capfd, files, fake_client):
@@ -348,7 +382,7 @@ def test_conf_and_cert_files(capfd, files, fake_client):
                        ca_content=PEM)
     assert result['changed_files'] == [files['identity'], files['conf'], files['cert']]
     assert read(files['conf']) == (
-        'account: myorg\nappliance_url: %s\ncert_file: %s\nnetrc_path: %s\nplugins: []\n'
+        'account: myorg\nappliance_url: %s\ncert_file: %s\ncredential_storage: file\nnetrc_path: %s\nplugins: []\n'
         % (URL, files['cert'], files['identity']))
     assert read(files['cert']) == PEM + '\n'
     assert file_mode(files['conf']) == 0o644 and file_mode(files['cert']) == 0o644
@@ -371,7 +405,7 @@ def test_conf_refers_to_ca_path_without_cert_file(capfd, files):
         handle.write(PEM)
     run(capfd, files, host_factory_token=TOKEN, conf_file=files['conf'], ca_path=ca_path, api_version=4)
     assert read(files['conf']) == (
-        'account: myorg\nappliance_url: %s\ncert_file: %s\nnetrc_path: %s\nplugins: []\nversion: 4\n'
+        'account: myorg\nappliance_url: %s\ncert_file: %s\ncredential_storage: file\nnetrc_path: %s\nplugins: []\nversion: 4\n'
         % (URL, ca_path, files['identity']))
 
 
@@ -388,7 +422,8 @@ def test_conf_diff_in_check_mode(capfd, files):
     _out, result = run(capfd, files, check=True, diff=True, missing_token='skip', conf_file=files['conf'])
     assert result['diff'] == [{'before_header': files['conf'], 'after_header': files['conf'],
                                'before': 'account: other\n',
-                               'after': 'account: myorg\nappliance_url: %s\nnetrc_path: %s\nplugins: []\n'
+                               'after': 'account: myorg\nappliance_url: %s\ncredential_storage: file\nnetrc_path: %s\n'
+                                        'plugins: []\n'
                                % (URL, files['identity'])}]
     assert read(files['conf']) == 'account: other\n'
 
@@ -432,11 +467,15 @@ def test_empty_id_is_rejected(capfd, files, fake_client):
     assert fake_client.calls == []
 
 
-@pytest.mark.parametrize('host_id', ['web 01', 'we"b', 'web\\01', 'web\t01'])
+@pytest.mark.parametrize('host_id', ['web 01', 'we"b', 'web\\01', 'web\t01', 'web01\u00a0account\u00a0evil',
+                                     'web\u202801', 'web\x0b01', 'web\x0c01', 'web\u00e901', 'web\x1b01',
+                                     'web\U0001f51001'])
 def test_id_that_netrc_cannot_hold_is_rejected_before_any_request(capfd, files, fake_client, host_id):
     _out, result = run(capfd, files, id=host_id, host_factory_token=TOKEN)
     assert result['failed'] is True
-    assert result['msg'].startswith("id '%s' cannot be written to the netrc identity file: " % host_id)
+    # one_line() turns the line-breaking kinds of whitespace (U+2028, \v, \f) of the echoed id into spaces
+    assert result['msg'].startswith("id '%s' cannot be written to the netrc identity file: it contains "
+                                    % ' '.join(host_id.splitlines()))
     assert fake_client.calls == []
 
 

@@ -5,7 +5,8 @@
 
 Usage: python snapshot.py MOCK_URL CA_PATH DIRECTORY
 Output: {"server": {hosts, tokens_active, api_key_rotations, agent_tokens, entities, entities_bound, entity_writes},
-"files": ["path sha256 mode", ...]}
+         "files": ["path sha256 mode", ...],
+         "requests": requests_total (every request the mock answered; /_mock/ ones are not counted)}
 """
 from __future__ import annotations
 
@@ -18,17 +19,13 @@ import sys
 import urllib.request
 
 COUNTERS = ('hosts', 'tokens_active', 'api_key_rotations', 'agent_tokens', 'entities', 'entities_bound')
-# A bind that moves an entity from one agent to another changes neither count: count the writes too.
 ENTITY_WRITES = ('POST /v1.0/{tenant}/entities', 'PUT /v1.0/{tenant}/entities/{id}', 'DELETE /v1.0/{tenant}/entities/{id}')
 
 
-def server(url, ca_path):
+def stats(url, ca_path):
     context = ssl.create_default_context(cafile=ca_path)
     with urllib.request.urlopen(url + '/_mock/stats', context=context, timeout=30) as response:
-        stats = json.load(response)
-    counters = dict((name, stats[name]) for name in COUNTERS)
-    counters['entity_writes'] = sum(stats['requests'].get(route, 0) for route in ENTITY_WRITES)
-    return counters
+        return json.load(response)
 
 
 def files(top):
@@ -46,7 +43,11 @@ def files(top):
 
 
 def main(url, ca_path, top):
-    print(json.dumps({'server': server(url, ca_path), 'files': files(top)}))
+    counters = stats(url, ca_path)
+    server = dict((name, counters[name]) for name in COUNTERS)
+    # A bind that moves an entity from one agent to another changes neither count: count the writes too.
+    server['entity_writes'] = sum(counters['requests'].get(route, 0) for route in ENTITY_WRITES)
+    print(json.dumps({'server': server, 'files': files(top), 'requests': counters['requests_total']}))
 
 
 if __name__ == '__main__':
