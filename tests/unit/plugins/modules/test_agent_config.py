@@ -16,6 +16,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._agent_config import fingerprint
 from ansible_collections.hostfactory.enrollment.plugins.modules import agent_config
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.bounded_call import bounded
 
 TOKEN = 'b' * 64 + '.123456'
 OTHER = 'c' * 64 + '.123456'
@@ -95,3 +96,29 @@ def test_missing_directory_fails_in_check_mode_too(tmp_path, call):
 def test_missing_directory_is_named(tmp_path, call):
     result, _out = call(path=str(tmp_path / 'missing' / 'agent.cfg'), token=TOKEN)
     assert result['failed'] is True and 'directory %s does not exist' % (tmp_path / 'missing') in result['msg']
+
+
+# -- links and special files (issue 12) -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('check', [False, True])
+def test_symlink_is_refused_and_its_target_never_shown(tmp_path, call, check):
+    victim = tmp_path / 'victim'
+    victim.write_text('root:secret-hash-value:19000:0:99999:7:::\n')
+    os.chmod(victim, 0o644)
+    path = tmp_path / 'agent.cfg'
+    path.symlink_to(victim)
+    result, out = call(path=str(path), token=TOKEN, _ansible_check_mode=check, _ansible_diff=True)
+    assert result['failed'] is True
+    assert result['msg'] == ('path %s is a symbolic link (the collection never reads or writes a file through a '
+                             'link)' % path)
+    assert 'secret-hash-value' not in out and TOKEN not in out
+    assert victim.read_text() == 'root:secret-hash-value:19000:0:99999:7:::\n' and mode_of(victim) == 0o644
+    assert path.is_symlink()
+
+
+def test_fifo_is_refused_at_once(tmp_path, call):
+    path = tmp_path / 'agent.cfg'
+    os.mkfifo(path)
+    result, _out = bounded(call, path=str(path), token=TOKEN)
+    assert result['msg'] == 'path %s is a FIFO, not a regular file' % path
+    assert stat.S_ISFIFO(os.lstat(path).st_mode)
