@@ -22,7 +22,14 @@ options:
   identity_file:
     description:
       - Path on the machine of the netrc file that receives the host's API key.
-      - If the path is a symbolic link, the file it points to is written.
+      - It must be a regular file or absent. A symbolic link at this path (even one that points to a regular file),
+        a FIFO, a device, a socket or a directory is refused with a one-line error that names the path and what is
+        there; it is never read, written or shown in a diff. Directories above it may be links.
+      - Before the host is created, the new file is prepared next to it (created with its owner and mode, its space
+        reserved), so that a full disk or an unwritable directory fails before the server changes anything.
+      - Runs that write it are serialised on the machine by a lock file next to it, see O(lock_timeout).
+      - O(identity_file), O(conf_file) and O(cert_file) must be three different files (also not hard links of each
+        other).
     type: path
     default: /etc/conjur.identity
   mode:
@@ -37,7 +44,8 @@ options:
     description:
       - Owner of O(identity_file), as would be fed to C(chown). It is set on the temporary file before the first
         byte is written.
-      - When not set, the file belongs to the user the module runs as.
+      - When not set, the file belongs to the user the module runs as; an existing identity file of another user
+        is given back to that user.
     type: str
   group:
     description:
@@ -51,9 +59,10 @@ options:
         file), C(netrc_path) (O(identity_file)) and C(plugins), plus C(version) V(4) for O(api_version=4).
       - Also C(credential_storage) V(file), so that conjur-api-go and Summon read O(identity_file); without it they
         read the system keyring instead whenever one is reachable, and ignore the identity file.
-      - Written with mode V(0644) in UTF-8. The whole content of this file is managed; a file with the same content
-        is left alone (one written by the official C(cyberark.conjur.conjur_host_identity) role lacks
-        C(credential_storage) and is rewritten once).
+      - Written with mode V(0644) in UTF-8, owned by the user the module runs as. The whole content of this file is
+        managed; a file with the same content is left alone (one written by the official
+        C(cyberark.conjur.conjur_host_identity) role lacks C(credential_storage) and is rewritten once).
+      - Like O(identity_file), it must be a regular file or absent, never a symbolic link.
     type: path
   cert_file:
     description:
@@ -61,6 +70,7 @@ options:
         example V(/etc/conjur.pem), with mode V(0644). O(conf_file) then refers to it.
       - Without a CA, M(hostfactory.enrollment.hostfactory_host) fails and M(hostfactory.enrollment.hostfactory_enroll)
         writes no CA file (the machine then uses its system trust store).
+      - Like O(identity_file), it must be a regular file or absent, never a symbolic link.
     type: path
   rotate:
     description:
@@ -77,4 +87,15 @@ options:
         replaced with O(rotate=true).
     type: bool
     default: false
+  lock_timeout:
+    description:
+      - Seconds to wait for another run that is enrolling the same machine (the same O(identity_file)) to finish,
+        for example C(ansible-pull) at boot while a controller run arrives.
+      - A run that writes takes an exclusive lock on C(<identity_file>.lock) (created with mode V(0600), never
+        through a link, left in place afterwards), then looks at the machine again. The second of two runs thus
+        sees the identity the first one wrote and changes nothing.
+      - Check mode and runs that have nothing to write take no lock.
+      - When the wait is over the task fails with a message that says so; nothing was requested or written.
+    type: int
+    default: 120
 """

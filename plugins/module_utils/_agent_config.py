@@ -99,14 +99,15 @@ def ensure_config(params, check_mode=False, diff=False):
     mode = numeric_mode(params['mode'])
     if mode is None:
         raise AgentConfigError("mode must be an octal number such as '0600', got '%s'" % params['mode'])
-    state = read_state(path)
+    state = read_state(path, 'path')
     changed = (state is None or state.text != text
                or bool(attribute_changes(state.stat, mode, resolve_uid(params['owner']),
                                          resolve_gid(params['group']))[0]))
     if changed:
-        check_writable(path)
+        check_writable(path, 'path')
     if changed and not check_mode:
-        write_file_atomic(path, encode_text(text), mode=mode, owner=params['owner'], group=params['group'])
+        write_file_atomic(path, encode_text(text), mode=mode, owner=params['owner'], group=params['group'],
+                          what='path')
     result = {'changed': changed, 'path': path, 'fingerprint': fingerprint(config_token(text))}
     if diff:
         result['diff'] = {'before': mask_config(state.text if state else None), 'after': mask_config(text),

@@ -19,6 +19,7 @@ import base64
 import urllib.parse
 
 from ._conjur_settings import ENV, ConjurConfigError
+from ._files import FileError, read_input
 from ._http import ApiError, HttpClient, HttpError, ResponseError, form_encode
 from ._transport import transport_argument_spec
 
@@ -170,10 +171,9 @@ class ConjurClient:
     def _read_token_file(self):
         path = self.connection.authn_token_file
         try:
-            with open(path, 'rb') as handle:
-                raw = handle.read().strip()
-        except OSError as exc:
-            raise ConjurConfigError("authn_token_file '%s' cannot be read: %s" % (path, exc.strerror or exc))
+            raw = read_input(path, 'authn_token_file').strip()  # a regular file (a FIFO would block)
+        except FileError as exc:
+            raise ConjurConfigError(str(exc))
         if not raw:
             raise ConjurConfigError("authn_token_file '%s' is empty" % path)
         if raw.startswith(b'{'):

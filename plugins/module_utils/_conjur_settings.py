@@ -23,6 +23,7 @@ import re
 import urllib.parse
 
 from ._errors import ParameterError
+from ._files import FileError, read_input
 from ._secrets import clean_secret
 from ._transport import transport_settings
 
@@ -100,14 +101,19 @@ def parse_conf(text):
 
 
 def read_conf(path):
-    """Read a Conjur conf file; an absent file yields {}. Unreadable files raise L(ConjurConfigError)."""
-    if not path or not os.path.exists(path):
+    """Read a Conjur conf file; an absent file yields {}. Unreadable files raise L(ConjurConfigError).
+
+    It may be a symbolic link but must be a regular file (a FIFO would block the read).
+    """
+    if not path:
         return {}
     try:
-        with open(path, 'r', encoding='utf-8') as handle:
-            return parse_conf(handle.read())
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConjurConfigError("config_file '%s' cannot be read: %s" % (path, getattr(exc, 'strerror', None) or exc))
+        data = read_input(path, 'config_file', required=False)
+        return parse_conf(data.decode('utf-8')) if data is not None else {}
+    except FileError as exc:
+        raise ConjurConfigError(str(exc))
+    except UnicodeDecodeError as exc:
+        raise ConjurConfigError("config_file '%s' cannot be read: %s" % (path, exc))
 
 
 def normalize_appliance_url(url, warn=None):

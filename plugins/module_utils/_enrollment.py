@@ -20,7 +20,16 @@ import os
 
 from ._conjur_files import normalize_pem, render_conf
 from ._errors import CollectionError
-from ._files import attribute_changes, check_writable, numeric_mode, read_state, resolve_gid, resolve_uid
+from ._files import (
+    attribute_changes,
+    check_writable,
+    decode_text,
+    numeric_mode,
+    owner_uid,
+    read_input,
+    read_state,
+    resolve_gid,
+)
 from ._netrc import existing_api_key, mask_netrc, merge_entry, unsafe_token_reason
 from ._secrets import MASK
 
@@ -30,6 +39,8 @@ DEFAULT_IDENTITY_FILE = '/etc/conjur.identity'
 # The options of the node's work that the planner reads (besides the connection settings).
 PLAN_OPTIONS = ('id', 'identity_file', 'mode', 'owner', 'group', 'conf_file', 'cert_file', 'rotate', 'verify',
                 'missing_token')
+# The files the planner manages, in the order they are read; no two may be the same file.
+FILE_OPTIONS = ('identity_file', 'conf_file', 'cert_file')
 
 
 class EnrollmentError(CollectionError):
@@ -62,11 +73,15 @@ class FilePlan:
     def content_differs(self):
         return self.after is not None and self.before != self.after
 
+    def ids(self):
+        """C((uid, gid)) the file must have: O(owner) or the user the module runs as; O(group) or any (-1)."""
+        return owner_uid(self.owner), resolve_gid(self.group)
+
     def attribute_changes(self):
         """C((before, after)) dicts of the owner, group and mode to fix on the existing file (empty when none)."""
         if self.state is None:
             return {}, {}
-        return attribute_changes(self.state.stat, self.mode, resolve_uid(self.owner), resolve_gid(self.group))
+        return attribute_changes(self.state.stat, self.mode, *self.ids())
 
     @property
     def differs(self):
@@ -108,6 +123,11 @@ class Plan:
     def files(self):
         return ([self.identity] if self.identity else []) + self.config_files
 
+    @property
+    def writes(self):
+        """Whether carrying the plan out writes a file (so that it must hold the enrollment lock)."""
+        return self.action == ENROLL or any(f.differs for f in self.files())
+
     def identity_after(self, api_key):
         """The identity file's text with C(api_key) in this host's entry."""
         return merge_entry(self.identity.before or '', self.machine, self.login, api_key)
@@ -146,18 +166,46 @@ def ca_text(connection):
     if connection.ca_content:
         return connection.ca_content
     if connection.ca_path:
-        state = read_state(connection.ca_path)
-        if state is None:
+        data = read_input(connection.ca_path, 'ca_path', required=False)
+        if data is None:
             raise EnrollmentError("cert_file: ca_path '%s' does not exist" % connection.ca_path)
-        return state.text
+        return decode_text(data)
     raise EnrollmentError('cert_file needs the CA certificate: set ca_content or ca_path')
 
 
-def plan_config_files(options, connection, plan):
+def read_files(paths):
+    """C({option: FileState or None}) for C(paths) (option -> path, the L(FILE_OPTIONS) that are set).
+
+    Two options that name the same file are refused, by their normalised paths before anything is read and then by
+    device and inode (hard links). Otherwise one file would overwrite the other: a conf_file equal to identity_file
+    would replace the API key with the configuration.
+    """
+    named = [(option, paths[option]) for option in FILE_OPTIONS if paths.get(option)]
+    seen = {}
+    for option, path in named:
+        key = os.path.normpath(os.path.abspath(path))
+        if key in seen:
+            raise EnrollmentError('%s and %s name the same file %s: each must be a file of its own'
+                                  % (seen[key], option, key))
+        seen[key] = option
+    states, inodes = {}, {}
+    for option, path in named:
+        state = states[option] = read_state(path, option)
+        if state is None:
+            continue
+        key = (state.stat.st_dev, state.stat.st_ino)
+        if key in inodes:
+            raise EnrollmentError('%s %s and %s %s are the same file (hard links): each must be a file of its own'
+                                  % (inodes[key], paths[inodes[key]], option, path))
+        inodes[key] = option
+    return states
+
+
+def plan_config_files(options, connection, plan, states):
     plans = []
     cert_file = options.get('cert_file')
     if cert_file:
-        plans.append(FilePlan(cert_file, read_state(cert_file), normalize_pem(ca_text(connection)), PUBLIC_FILE_MODE))
+        plans.append(FilePlan(cert_file, states['cert_file'], normalize_pem(ca_text(connection)), PUBLIC_FILE_MODE))
     conf_file = options.get('conf_file')
     if conf_file:
         ca_file = cert_file or connection.ca_path
@@ -167,7 +215,7 @@ def plan_config_files(options, connection, plan):
         text = render_conf(connection.account, connection.appliance_url, os.path.abspath(plan.identity_file),
                            cert_file=os.path.abspath(ca_file) if ca_file else None,
                            api_version=connection.api_version)
-        plans.insert(0, FilePlan(conf_file, read_state(conf_file), text, PUBLIC_FILE_MODE))
+        plans.insert(0, FilePlan(conf_file, states['conf_file'], text, PUBLIC_FILE_MODE))
     for file_plan in plans:
         if file_plan.content_differs:
             check_writable(file_plan.path)
@@ -191,7 +239,8 @@ def make_plan(options, connection, have_token, hide=None):
         if path and not os.path.isabs(path):
             plan.module_only.append('relative path')
 
-    identity_state = read_state(identity_file)
+    states = read_files(dict(options, identity_file=identity_file))
+    identity_state = states['identity_file']
     plan.current_key = existing_api_key(identity_state.text if identity_state else None, machine, login)
     if hide and plan.current_key:
         hide(plan.current_key)
@@ -203,11 +252,10 @@ def make_plan(options, connection, have_token, hide=None):
         return plan  # the caller reports missing_token_message(plan)
     if plan.action == ENROLL or plan.current_key:
         plan.identity.after = plan.identity_after(plan.current_key or MASK)
-    plan.config_files = plan_config_files(options, connection, plan)
+    plan.config_files = plan_config_files(options, connection, plan, states)
     if plan.action == ENROLL:
         check_writable(identity_file)
-        resolve_uid(options.get('owner'))
-        resolve_gid(options.get('group'))
+        plan.identity.ids()
     return plan
 
 

@@ -9,6 +9,11 @@
 
 The decision is L(_enrollment.make_plan)'s; this runs it: check an existing key, create the host with the host
 factory token, write the identity, configuration and CA files atomically, and fill the module's result.
+
+A run that writes takes the enrollment lock next to the identity file and plans again under it, so that of two runs
+on one machine the second sees what the first one wrote. Before the host is created, every file it will write is
+prepared (L(_files.PreparedFile): temporary file created with its owner and mode, space reserved): a full disk or a
+bad directory then fails before the server changes anything.
 """
 
 from __future__ import annotations
@@ -20,11 +25,24 @@ from ansible.module_utils.basic import env_fallback
 from ._conjur import ConjurClient, conjur_argument_spec
 from ._conjur_settings import LOGIN_OPTIONS, ConjurConnection
 from ._enrollment import FAIL, PLAN_OPTIONS, EnrollmentError, make_plan, missing_token_message
-from ._files import FileError, encode_text, ensure_attributes, numeric_mode, write_file_atomic
+from ._errors import ParameterError
+from ._files import (
+    FileError,
+    FileLock,
+    PreparedFile,
+    check_regular,
+    encode_text,
+    ensure_attributes,
+    numeric_mode,
+    write_file_atomic,
+)
 from ._secrets import MASK, clean_module_secrets
 
 HOST_KEYS = ('id', 'created_at', 'owner', 'permissions', 'annotations')
 SELINUX_AND_ATTRIBUTE_OPTIONS = ('seuser', 'serole', 'selevel', 'setype', 'attributes')
+DEFAULT_LOCK_TIMEOUT = 120
+# Room reserved for the API key before the server sends it (Conjur's keys have about 55 characters).
+API_KEY_ALLOWANCE = 1024
 
 
 def enrollment_argument_spec():
@@ -42,6 +60,7 @@ def enrollment_argument_spec():
         cert_file=dict(type='path'),
         rotate=dict(type='bool', default=False),
         verify=dict(type='bool', default=False),
+        lock_timeout=dict(type='int', default=DEFAULT_LOCK_TIMEOUT),
     )
 
 
@@ -102,18 +121,21 @@ class Enrollment:
         if secret and not self.params['return_api_key']:
             self.module.no_log_values.add(secret)
 
-    def sync(self, plan, after_header=None):
-        """Write C(plan) if its content differs, then bring owner/group/mode in line; record change and diff."""
+    def sync(self, plan, after_header=None, prepared=None):
+        """Write C(plan) if its content differs (into C(prepared) when given), else bring owner/group/mode of the
+        existing file in line (on its descriptor); record change and diff."""
         check_mode = self.module.check_mode
         changed = False
         if plan.content_differs:
             changed = True
-            if not check_mode:
+            if prepared:
+                prepared.commit(encode_text(plan.after))
+            elif not check_mode:
                 write_file_atomic(plan.path, encode_text(plan.after), mode=plan.mode, owner=plan.owner,
                                   group=plan.group)
             self.diffs.append(plan.diff(after_header))
-        if os.path.exists(plan.path) and not (changed and check_mode):
-            before, after = ensure_attributes(plan.path, plan.mode, plan.owner, plan.group, apply=not check_mode)
+        elif plan.state is not None:
+            before, after = ensure_attributes(plan.path, plan.mode, *plan.ids(), apply=not check_mode)
             if before:
                 changed = True
                 self.diffs.append({'before_header': '%s (attributes)' % plan.path, 'before': before,
@@ -129,6 +151,7 @@ class Enrollment:
             wanted.append('mode')
         if not wanted or not os.path.exists(path):
             return
+        check_regular(path, 'identity_file')  # those helpers work by path: never on a link planted meanwhile
         file_args = self.module.load_file_common_arguments(self.params, path=path)
         if 'mode' not in wanted:
             file_args['mode'] = None
@@ -137,19 +160,33 @@ class Enrollment:
             if path not in self.result['changed_files']:
                 self.result['changed_files'].append(path)
 
+    def make_plan(self):
+        options = dict((name, self.params.get(name)) for name in PLAN_OPTIONS)
+        plan = self.plan = make_plan(options, self.connection, have_token=bool(self.params['host_factory_token']),
+                                     hide=self.hide)
+        self.result.update(login=plan.login, identity_file=plan.identity_file)
+        return plan
+
     # -- the run ----------------------------------------------------------------------------------------------------
     def run(self):
         params = self.params
         clean_module_secrets(self.module)
         annotation_values(params['annotations'])  # refused before any request
         self.hide(params['host_factory_token'])
+        if params['lock_timeout'] < 0:
+            raise ParameterError('lock_timeout must be 0 or more seconds, got %s' % params['lock_timeout'])
         self.connection = ConjurConnection.resolve(
             dict((k, v) for k, v in params.items() if k not in LOGIN_OPTIONS), warn=self.module.warn)
-        options = dict((name, params.get(name)) for name in PLAN_OPTIONS)
-        plan = self.plan = make_plan(options, self.connection, have_token=bool(params['host_factory_token']),
-                                     hide=self.hide)
-        self.result.update(login=plan.login, identity_file=plan.identity_file)
+        plan = self.make_plan()
+        if self.module.check_mode or not plan.writes:
+            # Nothing is written, so no lock: files are replaced by rename, so they are always read whole.
+            return self.carry_out(plan)
+        with FileLock(plan.identity_file + '.lock', params['lock_timeout'], 'lock file of identity_file'):
+            # Plan again under the lock: another run on this machine may have just enrolled it.
+            return self.carry_out(self.make_plan())
 
+    def carry_out(self, plan):
+        params = self.params
         if plan.verify_existing:
             if not self.client().check_api_key(plan.login, plan.current_key):
                 raise EnrollmentError(
@@ -163,25 +200,18 @@ class Enrollment:
         for warning in plan.warnings:
             self.module.warn(warning)
 
-        api_key = plan.current_key
-        if plan.enroll:
-            api_key = None
-            if not self.module.check_mode:
-                api_key = self.create_host(plan.host_id)
-            self.result.update(enrolled=True, rotated=plan.current_key is not None)
-
-        if plan.enroll or plan.current_key:
-            plan.identity.after = plan.identity_after(api_key or MASK)
-            try:
+        if plan.enroll and not self.module.check_mode:
+            api_key = self.enroll(plan)
+        else:
+            api_key = None if plan.enroll else plan.current_key  # check mode: the new key is unknown
+            if plan.enroll:
+                self.result.update(enrolled=True, rotated=plan.current_key is not None)
+            if plan.enroll or plan.current_key:
+                plan.identity.after = plan.identity_after(api_key or MASK)
                 self.sync(plan.identity, after_header='%s (new API key)' % plan.identity_file if plan.enroll else None)
-            except FileError as exc:
-                if api_key and api_key != plan.current_key:
-                    raise EnrollmentError('%s was enrolled but its new API key could not be saved (%s); fix that and '
-                                          'run again with rotate: true' % (plan.login, exc))
-                raise
-            self.sync_special_attributes(plan.identity_file)
-        for file_plan in plan.config_files:
-            self.sync(file_plan)
+                self.sync_special_attributes(plan.identity_file)
+            for file_plan in plan.config_files:
+                self.sync(file_plan)
 
         if plan.enroll and params['verify'] and not self.module.check_mode:
             if not self.client().check_api_key(plan.login, api_key):
@@ -195,6 +225,48 @@ class Enrollment:
             self.result['diff'] = self.diffs
         return self.result
 
+    def prepare(self, plan):
+        """C({path: PreparedFile}) for every file an enrollment writes, made before the host is created."""
+        prepared = {}
+        try:
+            # the identity's size is bounded by its text with a key of API_KEY_ALLOWANCE characters
+            size = len(encode_text(plan.identity_after('k' * API_KEY_ALLOWANCE)))
+            identity = plan.identity
+            prepared[identity.path] = PreparedFile(identity.path, size, identity.mode, identity.owner, identity.group,
+                                                   'identity_file')
+            for file_plan in plan.config_files:
+                if file_plan.content_differs:
+                    prepared[file_plan.path] = PreparedFile(file_plan.path, len(encode_text(file_plan.after)),
+                                                            file_plan.mode)
+        except BaseException:
+            for prepared_file in prepared.values():
+                prepared_file.discard()
+            raise
+        return prepared
+
+    def enroll(self, plan):
+        """Create the host and write its files, all prepared beforehand; return the new API key."""
+        prepared = self.prepare(plan)
+        try:
+            api_key = self.create_host(plan.host_id)
+            self.result.update(enrolled=True, rotated=plan.current_key is not None)
+            plan.identity.after = plan.identity_after(api_key)
+            try:
+                self.sync(plan.identity, '%s (new API key)' % plan.identity_file, prepared[plan.identity_file])
+            except FileError as exc:
+                raise EnrollmentError(unsaved_key_message(plan, exc))
+            self.sync_special_attributes(plan.identity_file)
+            for file_plan in plan.config_files:
+                try:
+                    self.sync(file_plan, prepared=prepared.get(file_plan.path))
+                except FileError as exc:
+                    raise EnrollmentError('%s was enrolled and its API key written to %s, but %s; run again to '
+                                          'write it (the key is kept)' % (plan.login, plan.identity_file, exc))
+        finally:
+            for prepared_file in prepared.values():
+                prepared_file.discard()
+        return api_key
+
     def create_host(self, host_id):
         """Create the host; keep its record (without the key) in the result and return the new API key."""
         host = self.client().create_host(self.params['host_factory_token'], host_id,
@@ -203,3 +275,15 @@ class Enrollment:
         self.hide(api_key)
         self.result['host'] = dict((key, host.get(key)) for key in HOST_KEYS)
         return api_key
+
+
+def unsaved_key_message(plan, exc):
+    """What the server and the identity file hold after the new API key of C(plan) could not be written."""
+    path = plan.identity_file
+    if plan.current_key:
+        return ('%s was enrolled again and Conjur rotated its API key, but the new key could not be written to %s '
+                '(%s): %s is unchanged and still holds the previous key, which no longer works, and the new key is '
+                'lost; fix that and run again with rotate: true' % (plan.login, path, exc.reason, path))
+    return ('%s was enrolled: Conjur holds the host with a new API key, but the key could not be written to %s (%s): '
+            '%s is unchanged (no key for %s) and the new key is lost; fix that and run again, which enrolls the host '
+            'again' % (plan.login, path, exc.reason, path, plan.login))

@@ -26,6 +26,7 @@ from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
 from ansible.module_utils.urls import Request
 
 from ._errors import CollectionError
+from ._files import FileError, check_input
 from ._secrets import Redactor
 
 BODY_LIMIT = 300
@@ -226,6 +227,7 @@ class HttpClient:
                 elif self.ca_content:
                     context = ssl.create_default_context(cadata=self.ca_content)
                 elif self.ca_path:
+                    check_input(self.ca_path, 'ca_path')  # a regular file: ssl would block on a FIFO
                     context = ssl.create_default_context(cafile=self.ca_path)
                 else:
                     context = ssl.create_default_context()
@@ -233,6 +235,8 @@ class HttpClient:
                 which = 'ca_content' if self.ca_content else 'ca_path'
                 raise ConnectionFailure('%s does not hold a usable PEM CA certificate (%s)' % (which, exc),
                                         url=self._safe_url(url), transient=False)
+            except FileError as exc:
+                raise ConnectionFailure(str(exc), url=self._safe_url(url), transient=False)
             except OSError as exc:
                 raise ConnectionFailure("ca_path '%s' cannot be read: %s" % (self.ca_path, exc.strerror or exc),
                                         url=self._safe_url(url), transient=False)

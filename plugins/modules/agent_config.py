@@ -38,7 +38,10 @@ attributes:
 options:
   path:
     description:
-      - The configuration file. Its directory must exist. A symbolic link is followed and kept.
+      - The configuration file. Its directory must exist.
+      - It must be a regular file or absent. A symbolic link at this path (even one that points to a regular file),
+        a FIFO, a device, a socket or a directory is refused with a one-line error that names the path and what is
+        there; it is never read, written or shown in a diff.
     type: path
     default: /etc/rackspace-monitoring-agent.cfg
   token:

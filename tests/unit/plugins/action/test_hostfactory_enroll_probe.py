@@ -26,6 +26,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils import _enr
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_files import normalize_pem, render_conf
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._netrc import render_entry
 from ansible_collections.hostfactory.enrollment.plugins.modules import hostfactory_host
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.bounded_call import bounded
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.enrollment_node import (
     API_KEY,
     ENV,
@@ -72,7 +73,7 @@ def node(tmp_path):
 def shipped_probe(args, env=None):
     """Run the probe the way the node does: the action plugin's shell command, a plain interpreter."""
     proc = subprocess.run(['/bin/sh', '-c', action.probe_command(sys.executable, args)], capture_output=True,
-                          check=False, cwd='/', env=dict({'PATH': '/usr/bin:/bin'}, **(env or {})))
+                          check=False, cwd='/', env=dict({'PATH': '/usr/bin:/bin'}, **(env or {})), timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert API_KEY not in proc.stdout.decode()
     return json.loads(proc.stdout)
@@ -158,6 +159,32 @@ def mutate(name, tmp, paths, args):
         args = dict(args, conf_file=str(tmp / 'absent-dir' / 'conjur.conf'))
     elif name == 'unknown group':
         args = dict(args, group='no-such-group-hfenroll')
+    # files (issue 12): links, special files, one file for two options, a file of another user
+    elif name == 'identity is a symbolic link':
+        os.rename(identity, str(tmp / 'real.identity'))
+        os.symlink(str(tmp / 'real.identity'), identity)
+    elif name == 'identity is a dangling symbolic link':
+        os.unlink(identity)
+        os.symlink(str(tmp / 'nowhere.identity'), identity)
+    elif name == 'identity is a FIFO':
+        os.unlink(identity)
+        os.mkfifo(identity, 0o600)
+    elif name == 'conf is a symbolic link':
+        os.rename(conf, str(tmp / 'real.conf'))
+        os.symlink(str(tmp / 'real.conf'), conf)
+    elif name == 'CA file is a FIFO':
+        os.unlink(cert)
+        os.mkfifo(cert, 0o644)
+    elif name == 'node conf file is a FIFO':
+        args = dict(args, account=None, config_file=str(tmp / 'node.conf'))  # the account comes from it
+        os.mkfifo(str(tmp / 'node.conf'))
+    elif name == 'conf_file is identity_file':
+        args = dict(args, conf_file=os.path.join(str(tmp), '.', 'conjur.identity'))
+    elif name == 'cert_file is a hard link of conf_file':
+        os.unlink(cert)
+        os.link(conf, cert)
+    elif name == 'identity owned by another user':
+        os.chown(identity, os.geteuid() + 4321, -1)
     elif name != 'in place':
         raise AssertionError(name)
     return dict((k, v) for k, v in args.items() if v is not None), env
@@ -168,7 +195,23 @@ STATES = ['in place', 'missing identity', 'empty identity', 'entry without passw
           'official role layout, one line', 'stale conf', 'conf mode 0600', 'missing conf', 'stale CA',
           'missing CA file', 'symbolic mode', 'relative identity path', 'verify', 'rotate', 'http appliance',
           'CA content without a CA file', 'CA from the node environment', 'CA from the node conf file',
-          'cert_file without any CA', 'unwritable conf directory', 'unknown group']
+          'cert_file without any CA', 'unwritable conf directory', 'unknown group',
+          'identity is a symbolic link', 'identity is a dangling symbolic link', 'identity is a FIFO',
+          'conf is a symbolic link', 'CA file is a FIFO', 'node conf file is a FIFO', 'conf_file is identity_file',
+          'cert_file is a hard link of conf_file']
+if os.geteuid() == 0:  # only root can give a file to another user
+    STATES.append('identity owned by another user')
+# What both must answer in the states that are refused.
+REFUSED = {
+    'identity is a symbolic link': 'conjur.identity is a symbolic link (',
+    'identity is a dangling symbolic link': 'conjur.identity is a symbolic link (',
+    'identity is a FIFO': 'conjur.identity is a FIFO, not a regular file',
+    'conf is a symbolic link': 'conjur.conf is a symbolic link (',
+    'CA file is a FIFO': 'conjur.pem is a FIFO, not a regular file',
+    'node conf file is a FIFO': "node.conf' cannot be read: it is a FIFO, not a regular file",
+    'conf_file is identity_file': 'identity_file and conf_file name the same file',
+    'cert_file is a hard link of conf_file': 'are the same file (hard links)',
+}
 
 
 @pytest.mark.parametrize('state', STATES)
@@ -176,7 +219,11 @@ def test_probe_and_module_agree(node, capfd, state):
     tmp, paths, args = node
     args, env = mutate(state, tmp, paths, args)
     verdict = shipped_probe(args, env)
-    module = module_check_mode(capfd, args, env)
+    module = bounded(module_check_mode, capfd, args, env)  # a FIFO must not block it
+    if state in REFUSED:
+        assert REFUSED[state] in verdict.get('error', '')
+    if state == 'identity owned by another user':
+        assert module['changed'] and not verdict['done']
     if verdict.get('error'):
         assert module.get('failed') and module['msg'] == verdict['error']
         return

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import ParameterError
@@ -15,6 +17,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_set
     parse_conf,
     read_conf,
 )
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.bounded_call import bounded
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.conjur_fake import (
     ALL_ENV,
     API_KEY,
@@ -185,6 +188,18 @@ def test_read_conf_absent_and_unreadable(tmp_path):
     assert read_conf(str(tmp_path / 'absent.conf')) == {}
     with pytest.raises(ConjurConfigError, match='cannot be read'):
         read_conf(str(tmp_path))  # a directory
+
+
+def test_read_conf_follows_a_link_but_refuses_a_fifo(tmp_path):
+    real = tmp_path / 'real.conf'
+    real.write_text('account: myorg\n')
+    (tmp_path / 'link.conf').symlink_to(real)
+    assert read_conf(str(tmp_path / 'link.conf')) == {'account': 'myorg'}
+    os.mkfifo(str(tmp_path / 'fifo.conf'))
+    with pytest.raises(ConjurConfigError) as err:
+        bounded(read_conf, str(tmp_path / 'fifo.conf'))  # the open must not wait for a writer
+    assert str(err.value) == ("config_file '%s' cannot be read: it is a FIFO, not a regular file"
+                              % (tmp_path / 'fifo.conf'))
 
 
 @pytest.mark.parametrize('given, expected', [

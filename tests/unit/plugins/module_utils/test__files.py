@@ -44,10 +44,17 @@ def test_read_text_round_trips_undecodable_bytes(tmp_path):
 
 
 def test_read_text_error_is_one_line_without_content(tmp_path):
-    with pytest.raises(FileError) as err:
-        read_text(str(tmp_path))
-    assert str(err.value).startswith('cannot read %s:' % tmp_path)
-    assert '\n' not in str(err.value)
+    path = tmp_path / 'unreadable'
+    path.write_text('secret-content\n')
+
+    def denied(fd, size):
+        raise PermissionError(13, 'Permission denied')
+
+    with pytest.MonkeyPatch.context() as patcher:
+        patcher.setattr(idf.os, 'read', denied)
+        with pytest.raises(FileError) as err:
+            read_text(str(path), 'identity_file')
+    assert str(err.value) == 'cannot read identity_file %s: Permission denied' % path
 
 
 # -- modes, owners -------------------------------------------------------------------------------------------------
@@ -205,16 +212,6 @@ def test_unknown_owner_fails_before_any_file_is_created(tmp_path):
     assert os.listdir(str(tmp_path)) == []
 
 
-def test_write_follows_symlink_and_keeps_it(tmp_path):
-    real = tmp_path / 'real.identity'
-    real.write_text('old\n')
-    link = tmp_path / 'conjur.identity'
-    link.symlink_to(real)
-    write_file_atomic(str(link), b'new\n')
-    assert link.is_symlink()
-    assert real.read_text() == 'new\n'
-
-
 def test_replaces_existing_file_with_other_mode(tmp_path):
     target = tmp_path / 'id'
     target.write_text('old\n')
@@ -255,12 +252,16 @@ def test_ensure_attributes_owner_and_group(tmp_path, monkeypatch):
     target.write_text('x')
     os.chmod(str(target), 0o600)
     info = target.stat()
-    assert ensure_attributes(str(target), 0o600, str(info.st_uid), str(info.st_gid)) == ({}, {})
+    assert ensure_attributes(str(target), 0o600, info.st_uid, info.st_gid) == ({}, {})
     calls = []
-    monkeypatch.setattr(idf.os, 'chown', lambda path, uid, gid: calls.append((uid, gid)))
-    before, after = ensure_attributes(str(target), 0o600, str(info.st_uid + 1), None)
+
+    def fchown(fd, uid, gid):
+        calls.append((stat.S_ISREG(os.fstat(fd).st_mode), uid, gid))
+
+    monkeypatch.setattr(idf.os, 'fchown', fchown)
+    before, after = ensure_attributes(str(target), 0o600, info.st_uid + 1)
     assert before == {'owner': info.st_uid} and after == {'owner': info.st_uid + 1}
-    assert calls == [(info.st_uid + 1, -1)]
+    assert calls == [(True, info.st_uid + 1, -1)]
 
 
 def test_ensure_attributes_missing_file(tmp_path):

@@ -15,6 +15,7 @@ import pytest
 from ansible_collections.hostfactory.enrollment.plugins.module_utils import _agent_identity
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import fingerprint
 from ansible_collections.hostfactory.enrollment.plugins.modules import agent_config
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.bounded_call import bounded
 
 TOKEN = 'b' * 64 + '.123456'
 OTHER = 'c' * 64 + '.123456'
@@ -101,3 +102,29 @@ def test_agent_id_is_the_monitoring_id_or_what_the_agent_detects(tmp_path, call,
     instance_id.write_text('i-0123456789abcdef0\n')
     result, _out = call(path=path, token=TOKEN)
     assert result['agent_id'] == 'i-0123456789abcdef0' and result['changed'] is False
+
+
+# -- links and special files (issue 12) -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('check', [False, True])
+def test_symlink_is_refused_and_its_target_never_shown(tmp_path, call, check):
+    victim = tmp_path / 'victim'
+    victim.write_text('root:secret-hash-value:19000:0:99999:7:::\n')
+    os.chmod(victim, 0o644)
+    path = tmp_path / 'agent.cfg'
+    path.symlink_to(victim)
+    result, out = call(path=str(path), token=TOKEN, _ansible_check_mode=check, _ansible_diff=True)
+    assert result['failed'] is True
+    assert result['msg'] == ('path %s is a symbolic link (the collection never reads or writes a file through a '
+                             'link)' % path)
+    assert 'secret-hash-value' not in out and TOKEN not in out
+    assert victim.read_text() == 'root:secret-hash-value:19000:0:99999:7:::\n' and mode_of(victim) == 0o644
+    assert path.is_symlink()
+
+
+def test_fifo_is_refused_at_once(tmp_path, call):
+    path = tmp_path / 'agent.cfg'
+    os.mkfifo(path)
+    result, _out = bounded(call, path=str(path), token=TOKEN)
+    assert result['msg'] == 'path %s is a FIFO, not a regular file' % path
+    assert stat.S_ISFIFO(os.lstat(path).st_mode)
