@@ -78,12 +78,19 @@ units: stage ## ansible-test units on the controller Python and on the oldest ta
 # Every target runs at -vvvv; the whole output goes to $(BUILD)/integration.log. Then tools/leak_check.py checks that
 # no secret the mock servers issued (saved by setup_mock_server under tests/output/mock-secrets/) appears in that log
 # or in any file ansible-test left under tests/output. The checker's self-test runs first, so it is known to catch.
+# What reaches the nodes is checked too: every run (nested ones included, through ANSIBLE_CONFIG) keeps its remote
+# files (ANSIBLE_KEEP_REMOTE_FILES=1) in $(NODE_TMP), the remote_tmp of the generated integration.cfg, and the leak
+# check searches the payloads of the collection's node modules there for the controller's credentials.
+NODE_TMP := $(BUILD)/node-tmp
 integration: stage ## ansible-test integration at -vvvv (TARGETS="a b" to pick), then the leak check of all output
 	@$(VENV)/bin/python tools/leak_check.py --self-test
-	@rm -rf $(COLL)/tests/output/mock-secrets $(COLL)/tests/output/junit
-	@rc=0; cd $(COLL) && { ansible-test integration --local --color no -vvvv $(TARGETS) 2>&1 | tee $(BUILD)/integration.log || rc=$$?; }; \
+	@rm -rf $(COLL)/tests/output/mock-secrets $(COLL)/tests/output/junit $(NODE_TMP)
+	@printf '[defaults]\nremote_tmp = %s\n' '$(NODE_TMP)' > $(COLL)/tests/integration/integration.cfg
+	@rc=0; cd $(COLL) && { ANSIBLE_KEEP_REMOTE_FILES=1 ansible-test integration --local --color no -vvvv $(TARGETS) 2>&1 \
+	    | tee $(BUILD)/integration.log || rc=$$?; }; \
 	  $(VENV)/bin/python $(ROOT)/tools/leak_check.py --secrets $(COLL)/tests/output/mock-secrets \
-	    $(BUILD)/integration.log $(COLL)/tests/output || rc=1; exit $$rc
+	    --node-payloads $(NODE_TMP) $(BUILD)/integration.log $(COLL)/tests/output || rc=1; \
+	  [ $$rc -ne 0 ] || rm -rf $(NODE_TMP); exit $$rc
 
 mock-tests: venv ## the mock server's own pytest suite
 	cd $(ROOT) && $(VENV)/bin/python -m pytest tests/mock_server/tests -q -p no:cacheprovider --junitxml=$(BUILD)/junit/mock.xml

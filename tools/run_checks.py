@@ -56,6 +56,7 @@ def count_step(step, rc, output, build):
             passed, failed = passed + int(match.group(1)), failed + int(match.group(2))
         for match in re.finditer(r"^leak_check: checked .*: (\d+) leaks$", output, re.M):
             passed, failed = (passed + 1, failed) if match.group(1) == "0" else (passed, failed + 1)
+        failed += len(re.findall(r"^leak_check: .*: nothing to check$", output, re.M))  # a scan that saw nothing
         return passed, failed, 0
     return (1, 0, 0) if rc == 0 else (0, 1, 0)
 
