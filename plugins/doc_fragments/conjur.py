@@ -72,7 +72,7 @@ options:
       - If not set, the environment variable E(CONJUR_AUTHN_LOGIN) is used.
       - Required with O(api_key).
       - The credential options go wherever the task runs. Run tasks that use them on the controller
-        (C(delegate_to: localhost)), never on the machines you enroll.
+        (C(delegate_to) V(localhost)), never on the machines you enroll.
       - Every module of the C(group/hostfactory.enrollment.conjur) action group accepts the credential options, so
         C(module_defaults) can set them for the group. M(hostfactory.enrollment.hostfactory_host) does not use them,
         and its action drops them on the controller, so they never reach the machine.

@@ -27,9 +27,9 @@ description:
     to revoke the tokens minted during the run. It runs on the controller only and revokes a token once no host is
     enrolling with it; when hosts still are (strategy C(free) or C(host_pinned)), the last of them revokes it when
     it is done. It works the same under every strategy, with C(serial), C(throttle) and C(max_fail_percentage).
-  - A lost answer to the mint is recovered without minting twice, as in M(hostfactory.enrollment.hostfactory_token):
+  - A lost answer to the mint is recovered without minting twice, as in M(hostfactory.enrollment.hostfactory_token);
     every token the lost request may have created is recorded and revoked with the others.
-  - Tokens that are not revoked expire after O(token_duration). A run that was killed cannot revoke its tokens: the
+  - Tokens that are not revoked expire after O(token_duration). A run that was killed cannot revoke its tokens; the
     next run's O(revoke_minted=true) task revokes them and removes the token store the killed run left behind.
 author:
   - hostfactory.enrollment contributors (@hostfactory)
@@ -116,7 +116,7 @@ notes:
   - The token store lives in the controller's private temporary directory of the run (mode C(0600) files in a
     C(0700) directory) and disappears with it. It holds the minted tokens, the access token that minted them and the
     public connection settings, never an API key. Run the revoking task before the end of the play. When a play is
-    aborted before it (C(max_fail_percentage) exceeded, C(any_errors_fatal), C(meta: end_play)), the tokens expire
+    aborted before it (C(max_fail_percentage) exceeded, C(any_errors_fatal), C(meta) V(end_play)), the tokens expire
     after O(token_duration).
   - Neither the token nor the API keys appear in the output, also at C(-vvvv).
 seealso:

@@ -20,11 +20,11 @@ description:
   - Authenticates with O(login) and O(api_key), or with an access token from O(authn_token_file). The login needs the
     C(execute) privilege on the host factory to mint, C(update) to revoke, and C(read) for O(reuse=true) and to
     recover from a lost answer (below).
-  - The module runs where the task runs, with these credentials in its arguments: run it on the controller
-    (C(delegate_to: localhost), C(run_once: true)), never on the machines to enroll.
+  - The module runs where the task runs, with these credentials in its arguments. Run it on the controller
+    (C(delegate_to) V(localhost), with C(run_once)), never on the machines to enroll.
   - Minting is never sent twice blindly. When the answer to a mint is lost (network failure, timeout, truncated or
     unreadable answer, 5xx, 429), the host factory is listed and the tokens with exactly the requested expiration and
-    CIDR restriction are returned: they are the ones the lost request minted. Only when there is none is the mint
+    CIDR restriction are returned, since they are the ones the lost request minted. Only when there is none is the mint
     sent again, within O(retries). Another client that minted on the same host factory, with the same CIDR
     restriction and an expiration in the same second, at the same moment, would have its tokens returned too
     (with a warning), so that no token this task may have minted is left unknown. Use O(duration) rather than a
