@@ -340,14 +340,14 @@ class ActionModule(ActionBase):
     def reap_stale(self, args, store):
         """Revoke the unexpired tokens that runs killed before their end left in their stores, and remove those stores.
 
-        Once per run (the first revoking task does it). This task's credentials are only sent to the server this
+        Once per run (the first revoking task does it), and not in check mode. This task's credentials are only sent to the server this
         task names (its O(appliance_url) and O(account), or those of this run's own store); elsewhere only the access
         token of the killed run is tried. Each token gets one attempt (no retries). A store whose tokens cannot all
         be revoked is kept for a later run, with a warning that says until when they stay valid.
         """
         outcome = dict(revoked=0, removed=0, warnings=[])
-        if not store.first_reaping():
-            return outcome
+        if self._task.check_mode or not store.first_reaping():
+            return outcome  # check mode changes nothing, not even what killed runs left behind
         servers = set()
         with contextlib.suppress(CollectionError):
             here = controller_connection(args)

@@ -422,6 +422,13 @@ def test_the_next_run_revokes_and_removes_a_killed_runs_store(run_store, tmp_pat
     assert not os.path.exists(stale.directory) and not os.path.exists(os.path.dirname(stale.directory))
 
 
+def test_check_mode_leaves_a_killed_runs_store_alone(run_store, tmp_path, fake_client):
+    stale = stale_run(tmp_path, [{'token': 'stale-1', 'expiration': iso(600)}])
+    result = action(None, Node(), check_mode=True).revoke_minted(validated(revoke_minted=True), run_store)
+    assert result == NOTHING and fake_client.revoked == [] and os.path.exists(stale.directory)
+    assert action(None, Node()).revoke_minted(validated(revoke_minted=True), run_store)['stale_stores'] == 1
+
+
 def test_this_runs_credentials_never_go_to_another_server(run_store, tmp_path, fake_client, monkeypatch):
     stale = stale_run(tmp_path, [{'token': 'stale-1', 'expiration': iso(600)}], appliance_url='https://evil.example')
     seen = []
