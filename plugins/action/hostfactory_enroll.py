@@ -40,6 +40,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur imp
     conjur_argument_spec,
 )
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_settings import (
+    ENV,
     LOGIN_OPTIONS,
     ConjurConnection,
 )
@@ -105,9 +106,15 @@ def read_controller_ca(path):
                              % (path, getattr(exc, 'strerror', None) or exc))
 
 
-def controller_connection(args, credentials=False):
+def controller_connection(args, credentials=False, environ=None):
     """The connection as the controller sees it: options, then the controller's environment; no conf file."""
-    return ConjurConnection.resolve(args, credentials=credentials, use_config_file=False)
+    return ConjurConnection.resolve(args, environ=environ, credentials=credentials, use_config_file=False)
+
+
+def without_credentials(environ):
+    """C(environ) without the credential variables (CONJUR_AUTHN_LOGIN, CONJUR_AUTHN_API_KEY, ...)."""
+    names = set(ENV[name] for name in LOGIN_OPTIONS)
+    return dict((name, value) for name, value in environ.items() if name not in names)
 
 
 def node_arguments(args, controller):
@@ -291,18 +298,20 @@ class ActionModule(ActionBase):
     def revoke_entry(self, store, key, entry, args, credentials=True, retries=None):
         """Revoke (under the store's lock) the unexpired tokens minted under C(key), led by the access token they
         were minted with (which saves a login), then with this task's credentials (on a 401 the client logs in);
-        with C(credentials=False), with that access token only. Keep what failed; return (revoked, errors)."""
+        with C(credentials=False), with that access token only (neither the options nor the environment variables
+        of this run's credentials). Keep what failed; return (revoked, errors)."""
         settings = dict(entry.get('connection') or args)
         settings.update((name, args[name] if credentials else None) for name in LOGIN_OPTIONS)
         if os.path.exists(store.access_token_file(key)):
             settings['authn_token_file'] = store.access_token_file(key)
         if retries is not None:
             settings['retries'] = retries
+        environ = None if credentials else without_credentials(os.environ)
         revoked, errors, left, client = 0, [], [], None
         for item in unexpired(store.minted(entry)):
             try:
                 if client is None:
-                    client = ConjurClient(controller_connection(settings, credentials=True))
+                    client = ConjurClient(controller_connection(settings, credentials=True, environ=environ))
                 revoked += int(client.revoke_token(item['token']))
             except CollectionError as exc:
                 errors.append(str(exc))
@@ -340,10 +349,11 @@ class ActionModule(ActionBase):
     def reap_stale(self, args, store):
         """Revoke the unexpired tokens that runs killed before their end left in their stores, and remove those stores.
 
-        Once per run (the first revoking task does it), and not in check mode. This task's credentials are only sent to the server this
-        task names (its O(appliance_url) and O(account), or those of this run's own store); elsewhere only the access
-        token of the killed run is tried. Each token gets one attempt (no retries). A store whose tokens cannot all
-        be revoked is kept for a later run, with a warning that says until when they stay valid.
+        Once per run (the first revoking task does it), and not in check mode. This task's credentials are only
+        sent to the server this task names (its O(appliance_url) and O(account), or those of this run's own store);
+        elsewhere only the access token of the killed run is tried. Each token gets one attempt (no retries). A store
+        whose tokens cannot all be revoked is kept for a later run, with a warning that says until when they stay
+        valid.
         """
         outcome = dict(revoked=0, removed=0, warnings=[])
         if self._task.check_mode or not store.first_reaping():
@@ -354,7 +364,8 @@ class ActionModule(ActionBase):
             servers.add((here.appliance_url, here.account))
         for _key, entry in store.entries():
             connection = (entry or {}).get('connection') or {}
-            servers.add((connection.get('appliance_url'), connection.get('account')))
+            if connection.get('appliance_url'):
+                servers.add((connection['appliance_url'], connection.get('account')))
         for stale in stale_stores(store.directory):
             with stale.lock(blocking=False) as locked:
                 if not locked:

@@ -415,7 +415,8 @@ def run_store(tmp_path):
 
 
 def test_the_next_run_revokes_and_removes_a_killed_runs_store(run_store, tmp_path, fake_client):
-    stale = stale_run(tmp_path, [{'token': 'stale-1', 'expiration': iso(600)}, {'token': 'gone', 'expiration': iso(-1)}])
+    stale = stale_run(tmp_path, [{'token': 'stale-1', 'expiration': iso(600)},
+                                 {'token': 'gone', 'expiration': iso(-1)}])
     result = action(None, Node()).revoke_minted(validated(revoke_minted=True), run_store)
     assert result == dict(NOTHING, changed=True, revoked=1, stale_stores=1)
     assert [token for token, _file in fake_client.revoked] == ['stale-1']
@@ -431,13 +432,19 @@ def test_check_mode_leaves_a_killed_runs_store_alone(run_store, tmp_path, fake_c
 
 def test_this_runs_credentials_never_go_to_another_server(run_store, tmp_path, fake_client, monkeypatch):
     stale = stale_run(tmp_path, [{'token': 'stale-1', 'expiration': iso(600)}], appliance_url='https://evil.example')
+    monkeypatch.setenv('CONJUR_AUTHN_API_KEY', ADMIN_KEY)
     seen = []
-    monkeypatch.setattr(plugin, 'controller_connection',
-                        lambda args, credentials=False: seen.append(dict(args)) or MagicMock(appliance_url=URL,
-                                                                                              account='myorg'))
+
+    def connection(args, credentials=False, environ=None):
+        seen.append((dict(args), environ))
+        return MagicMock(appliance_url=URL, account='myorg')
+
+    monkeypatch.setattr(plugin, 'controller_connection', connection)
     fake_client.fail = True
     result = action(None, Node()).revoke_minted(validated(revoke_minted=True), run_store)
-    assert [args['api_key'] for args in seen if args.get('appliance_url') == 'https://evil.example'] == [None]
+    elsewhere = [(args, environ) for args, environ in seen if args.get('appliance_url') == 'https://evil.example']
+    assert [args['api_key'] for args, _environ in elsewhere] == [None]
+    assert elsewhere[0][1] is not None and 'CONJUR_AUTHN_API_KEY' not in elsewhere[0][1]
     assert result['stale_stores'] == 0 and os.path.exists(stale.directory)
     assert "a run that was killed left 1 host factory token(s) that cannot be revoked now" in result['warnings'][0]
     assert 'stale-1' not in json.dumps(result)
