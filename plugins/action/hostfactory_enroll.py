@@ -367,9 +367,9 @@ class ActionModule(ActionBase):
             if connection.get('appliance_url'):
                 servers.add((connection['appliance_url'], connection.get('account')))
         for stale in stale_stores(store.directory):
-            with stale.lock(blocking=False) as locked:
+            with stale.lock(blocking=False, create=False) as locked:
                 if not locked:
-                    continue  # another run is reaping it
+                    continue  # another run is reaping it, or has removed it
                 errors = []
                 for key, entry in stale.entries():
                     connection = (entry or {}).get('connection') or {}

@@ -148,11 +148,20 @@ class TokenStore:
 
     # -- files ------------------------------------------------------------------------------------------------------
     @contextlib.contextmanager
-    def lock(self, blocking=True):
-        """Hold the store's lock; with C(blocking=False), yield False at once when another process holds it."""
+    def lock(self, blocking=True, create=True):
+        """Hold the store's lock; with C(blocking=False), yield False at once when another process holds it; with
+        C(create=False), yield False when the store does not exist (any more)."""
         created = not os.path.isdir(self.directory)
-        os.makedirs(self.directory, mode=0o700, exist_ok=True)
-        fd = os.open(os.path.join(self.directory, 'lock'), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        if created and not create:
+            yield False
+            return
+        if create:
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        try:
+            fd = os.open(os.path.join(self.directory, 'lock'), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        except FileNotFoundError:  # removed meanwhile
+            yield False
+            return
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))

@@ -226,10 +226,12 @@ def test_stale_stores_are_reaped_once_per_run(store):
 
 
 def test_a_store_being_reaped_is_skipped_by_another_reaper(store):
+    with store.lock(blocking=False, create=False) as locked:
+        assert locked is False and not os.path.exists(store.directory)  # removed meanwhile: not created again
     with store.lock():
         with store.lock(blocking=False) as locked:
             assert locked is False
-    with store.lock(blocking=False) as locked:
+    with store.lock(blocking=False, create=False) as locked:
         assert locked is True
 
 
