@@ -51,7 +51,10 @@ def conjur_argument_spec(with_login=False):
 
 
 class ConjurError(HttpError):
-    """A Conjur operation failed; C(message) is one line naming the likely cause."""
+    """A Conjur operation failed; C(message) is one line naming the likely cause, C(operation) the request (see
+    L(conjur_error)) when known."""
+
+    operation = None
 
 
 def http_client(connection, **overrides):
@@ -115,8 +118,10 @@ def conjur_error(err, operation, login=None, host_factory=None, account=None, ho
             cause += ' (HTTP %s)' % status
     else:
         cause = str(err)
-    return ConjurError('%s: %s' % (doing, cause), status=status, url=err.url, body=err.body, attempts=err.attempts,
-                       transient=err.transient)
+    error = ConjurError('%s: %s' % (doing, cause), status=status, url=err.url, body=err.body, attempts=err.attempts,
+                        transient=err.transient)
+    error.operation = operation  # which request failed (a failed login means that a mint was never sent)
+    return error
 
 
 class ConjurClient:

@@ -192,7 +192,10 @@ MINT_FAILED = 'cannot create host factory tokens: '
 
 def _lost_answer(exc):
     """Whether the mint request may have been carried out although its answer did not arrive in full: a network
-    failure or timeout, a truncated or unreadable answer, a 5xx or 429 (never a 4xx: the server refused)."""
+    failure or timeout, a truncated or unreadable answer, a 5xx or 429 (never a 4xx: the server refused; never a
+    failed login: the mint was not sent)."""
+    if getattr(exc, 'operation', None) == 'authenticate':
+        return False
     return isinstance(exc, ResponseError) or (isinstance(exc, HttpError) and exc.transient)
 
 

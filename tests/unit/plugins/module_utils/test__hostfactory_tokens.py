@@ -211,6 +211,15 @@ def test_the_retry_budget_bounds_the_mints_and_the_message_counts_them():
     assert server.paths().count(MINT) == 3 and server.paths().count(LIST) == 3
 
 
+def test_a_failed_login_is_not_a_lost_answer():
+    client, server, _delays = make_client(retries=1)
+    server.on('POST', '/authn/myorg/admin/authenticate', (503, ''))
+    with pytest.raises(ConjurError) as info:
+        mint_tokens(client, HF, EXPIRATION, 1, [])
+    assert str(info.value) == 'cannot authenticate to Conjur: server error 503 after 2 attempts'
+    assert MINT not in server.paths() and LIST not in server.paths()
+
+
 def test_a_refusal_is_not_recovered():
     client, server, _delays = make_client()
     server.on('POST', '/host_factory_tokens', (403, ''))
