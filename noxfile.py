@@ -124,7 +124,15 @@ def add_ansible_test_sessions(core, python):
         install_core(session, core)
         write_get_pip_stand_in(session)
         copy = collection_copy(session, core)
-        log = Path(session.create_tmp()).resolve() / 'integration.log'
+        tmp = Path(session.create_tmp()).resolve()
+        log = tmp / 'integration.log'
+        # What reaches the nodes is checked too: every run (nested ones included, through ANSIBLE_CONFIG) keeps its
+        # remote files in node_tmp, the remote_tmp of integration.cfg, and the leak check searches the payloads of
+        # the collection's node modules there for the controller's credentials.
+        node_tmp = tmp / 'node-tmp'
+        shutil.rmtree(node_tmp, ignore_errors=True)
+        (copy / 'tests' / 'integration' / 'integration.cfg').write_text('[defaults]\nremote_tmp = %s\n' % node_tmp,
+                                                                        encoding='utf-8')
         leak_check = ['python', str(ROOT / 'tools' / 'leak_check.py')]
         # The checker's self-test first, so that it is known to catch what it looks for.
         session.run(*leak_check, '--self-test')
@@ -132,13 +140,15 @@ def add_ansible_test_sessions(core, python):
             with session.chdir(copy):
                 # Every target at -vvvv, its whole output in the log and on stdout (bash for the tee: nox has none).
                 session.run('bash', '-c', 'set -o pipefail; ansible-test integration --local --color no -vvvv "$@" '
-                            '2>&1 | tee "$0"', str(log), *(session.posargs or integration_targets(core)), external=True)
+                            '2>&1 | tee "$0"', str(log), *(session.posargs or integration_targets(core)),
+                            external=True, env={'ANSIBLE_KEEP_REMOTE_FILES': '1'})
         finally:
             # No secret the mock servers issued (saved by setup_mock_server under tests/output/mock-secrets/) may
             # appear in that log or in any file ansible-test left under tests/output - whatever the tests' verdict.
-            session.run(*leak_check, '--secrets', str(copy / 'tests' / 'output' / 'mock-secrets'), str(log),
-                        str(copy / 'tests' / 'output'))
+            session.run(*leak_check, '--secrets', str(copy / 'tests' / 'output' / 'mock-secrets'),
+                        '--node-payloads', str(node_tmp), str(log), str(copy / 'tests' / 'output'))
             keep_output(copy)
+        shutil.rmtree(node_tmp, ignore_errors=True)
 
     @ansible_test_session('tarball', core, python)
     def tarball(session):

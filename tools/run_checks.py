@@ -94,6 +94,7 @@ def count_step(step, rc, output, build):
             passed, failed = passed + int(match.group(1)), failed + int(match.group(2))
         for match in re.finditer(r"^leak_check: checked .*: (\d+) leaks$", output, re.M):
             passed, failed = (passed + 1, failed) if match.group(1) == "0" else (passed, failed + 1)
+        failed += len(re.findall(r"^leak_check: .*: nothing to check$", output, re.M))  # a scan that saw nothing
         return passed, failed, 0
     if step.startswith('tarball-'):
         match = re.search(r"^tarball check: (\d+) checks passed, (\d+) failed$", output, re.M)

@@ -13,12 +13,15 @@ An adapter: every decision is made by module_utils. Per host:
    on the controller - at most one per run of ansible-playbook, shared by all hosts through
    plugin_utils/_token_store - and hosts that come after it get the token straight away, without a probe.
 
-With C(revoke_minted=true) it revokes, on the controller, the tokens minted during this run.
+With C(revoke_minted=true) it revokes, on the controller, the tokens minted during this run that no host uses any
+more (the last host that lets go of a token revokes it when a revocation was asked for meanwhile: see
+plugin_utils/_token_store), then revokes and removes what runs that were killed left behind.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import importlib
 import inspect
@@ -37,6 +40,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur imp
     conjur_argument_spec,
 )
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_settings import (
+    ENV,
     LOGIN_OPTIONS,
     ConjurConnection,
 )
@@ -55,6 +59,7 @@ from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._token_stor
     StoreError,
     TokenStore,
     default_store_dir,
+    stale_stores,
 )
 
 MODULE = 'hostfactory.enrollment.hostfactory_host'
@@ -105,9 +110,15 @@ def read_controller_ca(path):
                              % (path, getattr(exc, 'strerror', None) or exc))
 
 
-def controller_connection(args, credentials=False):
+def controller_connection(args, credentials=False, environ=None):
     """The connection as the controller sees it: options, then the controller's environment; no conf file."""
-    return ConjurConnection.resolve(args, credentials=credentials, use_config_file=False)
+    return ConjurConnection.resolve(args, environ=environ, credentials=credentials, use_config_file=False)
+
+
+def without_credentials(environ):
+    """C(environ) without the credential variables (CONJUR_AUTHN_LOGIN, CONJUR_AUTHN_API_KEY, ...)."""
+    names = set(ENV[name] for name in LOGIN_OPTIONS)
+    return dict((name, value) for name, value in environ.items() if name not in names)
 
 
 def node_arguments(args, controller):
@@ -208,7 +219,6 @@ class ActionModule(ActionBase):
         key = TokenStore.key(controller.appliance_url, controller.account, args['host_factory'], args['token_cidr'],
                              args['login'] or args['authn_token_file'])
         shared = store.usable(store.read(key))
-        token = args['token'] or shared
         verdict = None
         if not shared:  # while no host has needed a token, most hosts are probably enrolled: look first
             verdict = self.probe(module_args, task_vars)
@@ -219,13 +229,17 @@ class ActionModule(ActionBase):
             if self._discovered_interpreter_key:
                 result['ansible_facts'] = {self._discovered_interpreter_key: self._discovered_interpreter}
             return result
-        if not token and (verdict and verdict['needs_token'] or verdict is None and self._task.check_mode):
-            token = CHECK_MODE_TOKEN if self._task.check_mode else self.shared_token(store, key, args)
-        first = self.run_module(module_args, token, task_vars)
-        if first.get('failed') or not first.get('needs_token') or self._task.check_mode:
+        needs_token = verdict['needs_token'] if verdict else shared or self._task.check_mode
+        if args['token'] or self._task.check_mode:  # no token of this run's store is involved
+            token = args['token'] or (CHECK_MODE_TOKEN if needs_token else None)
+            first = self.run_module(module_args, token, task_vars)
+        elif needs_token:
+            first = self.run_holding(store, key, args, module_args, task_vars, mint=not shared)
+        else:
+            first = self.run_module(module_args, None, task_vars)
+        if first.get('failed') or not first.get('needs_token') or self._task.check_mode or args['token']:
             return first
-        token = self.shared_token(store, key, args)
-        return merge_results(first, self.run_module(module_args, token, task_vars))
+        return merge_results(first, self.run_holding(store, key, args, module_args, task_vars, mint=True))
 
     def probe(self, module_args, task_vars):
         """The planner's verdict on the node (see module_utils/_enroll_probe); None when it cannot run or tell."""
@@ -251,11 +265,24 @@ class ActionModule(ActionBase):
         module_args = dict(module_args, host_factory_token=token) if token else module_args
         return self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
 
-    def shared_token(self, store, key, args):
+    def run_holding(self, store, key, args, module_args, task_vars, mint):
+        """Run the module with the run's token, held (never revoked) until the module is done; with C(mint), mint
+        the token when there is none, otherwise run without one when it was revoked meanwhile."""
+        minter = (lambda: self.mint(args)) if mint else None
+        failed = []
+
+        def revoke_as_last_holder(k, entry):
+            failed.extend(self.revoke_entry(store, k, entry, args)[1])
+
         try:
-            return store.shared_token(key, lambda: self.mint(args))
+            with store.hold(key, minter, release=revoke_as_last_holder) as token:
+                result = self.run_module(module_args, token, task_vars)
         except StoreError as exc:
             raise StoreError('host/%s must be enrolled but has no host factory token: %s' % (args['id'].strip(), exc))
+        if failed:
+            result.setdefault('warnings', []).append(
+                'cannot revoke the host factory token minted for this run (it expires by itself): %s' % failed[0])
+        return result
 
     # -- on the controller ------------------------------------------------------------------------------------------
     def mint(self, args):
@@ -272,36 +299,110 @@ class ActionModule(ActionBase):
             access_token = client.authenticate()  # the one it minted with: no request
         except CollectionError as exc:
             raise StoreError('cannot mint one on the controller: %s' % exc)
-        # what revoke_minted needs to reach the same server again; never the api_key
-        return {'token': minted['token'], 'expiration': minted.get('expiration'), 'connection': settings,
-                'access_token': access_token}
+        # what revoke_minted needs to reach the same server again; never the api_key. Every token a lost answer
+        # may have created is recorded, so that all are revoked.
+        return {'token': minted[0]['token'], 'expiration': minted[0].get('expiration'), 'connection': settings,
+                'tokens': minted, 'access_token': access_token}
+
+    def revoke_entry(self, store, key, entry, args, credentials=True, retries=None):
+        """Revoke (under the store's lock) the unexpired tokens minted under C(key), led by the access token they
+        were minted with (which saves a login), then with this task's credentials (on a 401 the client logs in);
+        with C(credentials=False), with that access token only (neither the options nor the environment variables
+        of this run's credentials). Keep what failed; return (revoked, errors)."""
+        settings = dict(entry.get('connection') or args)
+        settings.update((name, args[name] if credentials else None) for name in LOGIN_OPTIONS)
+        if os.path.exists(store.access_token_file(key)):
+            settings['authn_token_file'] = store.access_token_file(key)
+        if retries is not None:
+            settings['retries'] = retries
+        environ = None if credentials else without_credentials(os.environ)
+        revoked, errors, left, client = 0, [], [], None
+        for item in unexpired(store.minted(entry)):
+            try:
+                if client is None:
+                    client = ConjurClient(controller_connection(settings, credentials=True, environ=environ))
+                revoked += int(client.revoke_token(item['token']))
+            except CollectionError as exc:
+                errors.append(str(exc))
+                left.append(item)
+        store.settle(key, entry, left)
+        return revoked, errors
 
     def revoke_minted(self, args, store):
-        """Revoke every token this plugin minted during this run, with the credentials given to this task (led by
-        the access token the tokens were minted with, which saves a login; on a 401 the client logs in)."""
-        revoked = 0
-        errors = []
+        """Revoke every token this plugin minted during this run and no host holds any more (a token still held is
+        revoked by its last holder, see L(run_holding)), then what killed runs left behind (L(reap_stale))."""
+        revoked, deferred, errors = 0, 0, []
         with store.lock():
             for key, entry in store.entries():
-                left = []
-                client = None
-                for token in (entry or {}).get('minted', []):
-                    try:
-                        if client is None:
-                            credentials = dict((name, args[name]) for name in LOGIN_OPTIONS)
-                            if os.path.exists(store.access_token_file(key)):
-                                credentials['authn_token_file'] = store.access_token_file(key)
-                            client = ConjurClient(controller_connection(
-                                dict(entry.get('connection') or args, **credentials), credentials=True))
-                        revoked += int(client.revoke_token(token))
-                    except CollectionError as exc:
-                        errors.append(str(exc))
-                        left.append(token)
-                if left:
-                    store.write(key, dict(entry, minted=left, token=None))
-                else:
-                    store.remove(key)
+                if entry is None:
+                    continue
+                if store.live_holders(entry):
+                    store.revocation_wanted(key, entry)
+                    deferred += 1
+                    continue
+                done, failed = self.revoke_entry(store, key, entry, args)
+                revoked += done
+                errors.extend(failed)
         if errors:
             raise StoreError('cannot revoke the host factory token minted for this run (%d revoked, %d left; they '
                              'expire by themselves): %s' % (revoked, len(errors), errors[0]))
-        return dict(changed=revoked > 0, revoked=revoked)
+        result = dict(changed=revoked > 0, revoked=revoked, deferred=deferred)
+        stale = self.reap_stale(args, store)
+        if stale['revoked'] or stale['removed']:
+            result.update(changed=True, revoked=revoked + stale['revoked'])
+        result['stale_stores'] = stale['removed']
+        if stale['warnings']:
+            result['warnings'] = stale['warnings']
+        return result
+
+    def reap_stale(self, args, store):
+        """Revoke the unexpired tokens that runs killed before their end left in their stores, and remove those stores.
+
+        Once per run (the first revoking task does it), and not in check mode. This task's credentials are only
+        sent to the server this task names (its O(appliance_url) and O(account), or those of this run's own store);
+        elsewhere only the access token of the killed run is tried. Each token gets one attempt (no retries). A store
+        whose tokens cannot all be revoked is kept for a later run, with a warning that says until when they stay
+        valid.
+        """
+        outcome = dict(revoked=0, removed=0, warnings=[])
+        if self._task.check_mode or not store.first_reaping():
+            return outcome  # check mode changes nothing, not even what killed runs left behind
+        servers = set()
+        with contextlib.suppress(CollectionError):
+            here = controller_connection(args)
+            servers.add((here.appliance_url, here.account))
+        for _key, entry in store.entries():
+            connection = (entry or {}).get('connection') or {}
+            if connection.get('appliance_url'):
+                servers.add((connection['appliance_url'], connection.get('account')))
+        for stale in stale_stores(store.directory):
+            with stale.lock(blocking=False, create=False) as locked:
+                if not locked:
+                    continue  # another run is reaping it, or has removed it
+                errors = []
+                for key, entry in stale.entries():
+                    connection = (entry or {}).get('connection') or {}
+                    ours = (connection.get('appliance_url'), connection.get('account')) in servers
+                    done, failed = self.revoke_entry(stale, key, entry or {}, args, credentials=ours, retries=0)
+                    outcome['revoked'] += done
+                    errors.extend(failed)
+                left = [item for _key, entry in stale.entries() for item in unexpired(stale.minted(entry))]
+                if not left:
+                    stale.destroy()
+                    outcome['removed'] += 1
+                    continue
+            outcome['warnings'].append(
+                'a run that was killed left %d host factory token(s) that cannot be revoked now (they stay valid until '
+                '%s unless revoked): %s' % (len(left), max(str(item['expiration']) for item in left),
+                                            errors[0] if errors else 'no credentials for their server'))
+        return outcome
+
+
+def unexpired(minted):
+    """The tokens of C(minted) that may still be used (an unknown expiration counts as unexpired)."""
+    found = []
+    for item in minted:
+        left = tokens.seconds_left(item.get('expiration'))
+        if left is None or left > 0:
+            found.append(item)
+    return found

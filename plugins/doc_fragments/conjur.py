@@ -73,8 +73,11 @@ options:
       - Login to authenticate with, for example V(admin) or V(host/ansible/controller).
       - If not set, the environment variable E(CONJUR_AUTHN_LOGIN) is used.
       - Required with O(api_key).
+      - The credential options go wherever the task runs. Run tasks that use them on the controller
+        (C(delegate_to) V(localhost)), never on the machines you enroll.
       - Every module of the C(group/hostfactory.enrollment.conjur) action group accepts the credential options, so
-        C(module_defaults) can set them for the group; M(hostfactory.enrollment.hostfactory_host) does not use them.
+        C(module_defaults) can set them for the group. M(hostfactory.enrollment.hostfactory_host) does not use them,
+        and its action drops them on the controller, so they never reach the machine.
     type: str
   api_key:
     description:
@@ -84,6 +87,7 @@ options:
         holds white space or a control character is refused before any request, with a message that names the
         option and never shows the value.
       - Either O(login) and O(api_key), or O(authn_token_file), is required.
+      - Keep it out of C(environment:) keywords and command lines, which are printed at C(-vvv).
     type: str
   authn_token_file:
     description:

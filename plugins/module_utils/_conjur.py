@@ -52,7 +52,10 @@ def conjur_argument_spec(with_login=False):
 
 
 class ConjurError(HttpError):
-    """A Conjur operation failed; C(message) is one line naming the likely cause."""
+    """A Conjur operation failed; C(message) is one line naming the likely cause, C(operation) the request (see
+    L(conjur_error)) when known."""
+
+    operation = None
 
 
 def http_client(connection, **overrides):
@@ -116,8 +119,10 @@ def conjur_error(err, operation, login=None, host_factory=None, account=None, ho
             cause += ' (HTTP %s)' % status
     else:
         cause = str(err)
-    return ConjurError('%s: %s' % (doing, cause), status=status, url=err.url, body=err.body, attempts=err.attempts,
-                       transient=err.transient)
+    error = ConjurError('%s: %s' % (doing, cause), status=status, url=err.url, body=err.body, attempts=err.attempts,
+                        transient=err.transient)
+    error.operation = operation  # which request failed (a failed login means that a mint was never sent)
+    return error
 
 
 class ConjurClient:
@@ -209,28 +214,36 @@ class ConjurClient:
         self._token = token
         return token
 
-    def _protected(self, method, url, operation, data=None, expected=(200,), **context):
-        """Send a request with the access token; on a 401 re-authenticate once and resend."""
+    def _protected(self, method, url, operation, data=None, expected=(200,), retry=True, attempt=1, **context):
+        """Send a request with the access token; on a 401 re-authenticate once and resend.
+
+        C(retry=False) sends it once (for a request that is not idempotent); C(attempt) is then the number that
+        attempt has in the caller's own retry loop, for the error message.
+        """
         context.setdefault('login', self.connection.login)
         context.setdefault('account', self.connection.account)
         headers = {'Accept': 'application/json'}
         if data is not None:
             headers['Content-Type'] = FORM
-        for attempt in (1, 2):
-            headers['Authorization'] = 'Token token="%s"' % self.authenticate(force=attempt == 2)
+        for authn in (1, 2):
+            headers['Authorization'] = 'Token token="%s"' % self.authenticate(force=authn == 2)
             try:
-                return self.http.request(method, url, data=data, headers=headers, expected=expected)
-            except ApiError as exc:
-                if exc.status == 401 and attempt == 1:
-                    continue
-                raise conjur_error(exc, operation, **context)
+                return self.http.request(method, url, data=data, headers=headers, expected=expected, retry=retry)
             except HttpError as exc:
+                if isinstance(exc, ApiError) and exc.status == 401 and authn == 1:
+                    continue
+                if not retry:
+                    exc.set_attempts(attempt)
                 raise conjur_error(exc, operation, **context)
         raise AssertionError('unreachable')  # pragma: no cover
 
     # -- host factory tokens ---------------------------------------------------------------------------------------
-    def create_tokens(self, host_factory, expiration, count=1, cidr=None):
-        """Mint C(count) tokens; return a list of C({token, expiration, cidr}) dicts."""
+    def create_tokens(self, host_factory, expiration, count=1, cidr=None, retry=True, attempt=1):
+        """Mint C(count) tokens; return a list of C({token, expiration, cidr}) dicts.
+
+        Minting is not idempotent: callers send it with C(retry=False) and recover from a lost answer themselves
+        (see C(_hostfactory_tokens.mint_tokens)); C(attempt) numbers their attempts for the error message.
+        """
         account, identifier = self.connection.split_host_factory_id(host_factory)
         full_id = '%s:host_factory:%s' % (account, identifier)
         fields = []
@@ -246,7 +259,7 @@ class ConjurClient:
         fields.append(('count', int(count)))
         fields.extend(('cidr[]', entry) for entry in (cidr or ()))
         response = self._protected('POST', url, 'create_tokens', data=form_encode(fields), expected=(200, 201),
-                                   host_factory=full_id, account=account)
+                                   retry=retry, attempt=attempt, host_factory=full_id, account=account)
         return self._tokens(response.json(), response)
 
     def _tokens(self, data, response=None):

@@ -10,6 +10,9 @@
 The mirror of C(_agent_tokens) for Conjur: M(hostfactory.enrollment.hostfactory_token) and the controller side of
 M(hostfactory.enrollment.hostfactory_enroll) (mint for a run, revoke what the run minted) both use these functions.
 Time parsing is standard library only.
+
+Minting is not idempotent, so it is never blindly retried (L(mint_tokens)): a lost answer is recovered by listing
+the host factory's tokens and adopting those of the lost mint, recognised by their exact expiration and CIDR set.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ import datetime
 import ipaddress
 import re
 
+from ._conjur import ConjurError
 from ._errors import ParameterError
+from ._http import HttpError, ResponseError
 
 UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
 # The longest duration accepted: one year. Far beyond any enrollment, and far below what the date arithmetic can
@@ -161,15 +166,91 @@ def summary(tokens):
     return [{'expiration': t.get('expiration'), 'cidr': list(t.get('cidr') or [])} for t in tokens]
 
 
+# What a v4 server picks when no expiration is sent; it is sent explicitly, so that a lost answer can be recovered.
+V4_DEFAULT_DURATION = '1h'
+
+
 def requested_expiration(params, v4, now):
-    """The expiration to mint with, from C(duration) or C(expiration); None lets a v4 server pick its default."""
+    """The expiration to mint with, from C(duration) or C(expiration) (with API v4, one hour by default)."""
     if params.get('duration') is not None:
         return expiration_after(params['duration'], now)
     if params.get('expiration') is not None:
         return format_utc(parse_expiration(params['expiration'], now))
     if v4:
-        return None
+        return expiration_after(V4_DEFAULT_DURATION, now)
     raise ParameterError('one of expiration or duration is required to create host factory tokens')
+
+
+def minted_by(tokens, expiration, cidr, known=()):
+    """The tokens of C(tokens) that a mint with exactly this C(expiration) (to the second, as the server stores it)
+    and this CIDR set created, leaving out the token values in C(known) (tokens the caller already had)."""
+    wanted = parse_iso8601(expiration).replace(microsecond=0)
+    found = []
+    for token in tokens:
+        expires = _expiration_of(token)
+        if expires is None or expires.replace(microsecond=0) != wanted or token['token'] in known:
+            continue
+        if set(normalize_cidrs(token.get('cidr'))) == set(cidr):
+            found.append(token)
+    return found
+
+
+MINT_FAILED = 'cannot create host factory tokens: '
+
+
+def _lost_answer(exc):
+    """Whether the mint request may have been carried out although its answer did not arrive in full: a network
+    failure or timeout, a truncated or unreadable answer, a 5xx or 429 (never a 4xx: the server refused; never a
+    failed login: the mint was not sent)."""
+    if getattr(exc, 'operation', None) == 'authenticate':
+        return False
+    return isinstance(exc, ResponseError) or (isinstance(exc, HttpError) and exc.transient)
+
+
+def mint_tokens(client, full_id, expiration, count=1, cidr=(), known=()):
+    """Mint C(count) tokens so that every token the server creates for this call is returned, even when an answer
+    is lost; return the list of C({token, expiration, cidr}).
+
+    The request is sent once, without retries. When its answer is lost (L(_lost_answer)) the host factory is listed
+    and the tokens with exactly this expiration and CIDR set (L(minted_by)) are adopted: they are what the lost
+    request created. Only when there is none is the request sent again, within the client's retry budget and with
+    its backoff. Another client that minted on the same host factory with the same CIDR set and an expiration in
+    the same second would have its tokens adopted too: all of them are returned (more than C(count)), so that the
+    caller revokes everything that may be its own. Without the C(read) privilege on the host factory, a lost answer
+    fails with a message that says when a token that may have been minted expires.
+    """
+    http = client.http
+    attempts = http.retries + 1
+    for attempt in range(1, attempts + 1):
+        try:
+            return client.create_tokens(full_id, expiration, count=count, cidr=cidr, retry=False, attempt=attempt)
+        except HttpError as exc:
+            if not _lost_answer(exc):
+                raise
+            lost = exc
+        adopted = minted_by(_tokens_after_lost_answer(client, full_id, expiration, lost), expiration, cidr, known)
+        if adopted:
+            return adopted
+        if attempt < attempts:
+            http.sleep(http._delay(attempt - 1))  # pylint: disable=protected-access
+    if isinstance(lost, ResponseError):
+        lost.set_attempts(attempts)
+    raise lost
+
+
+def _tokens_after_lost_answer(client, full_id, expiration, lost):
+    try:
+        return client.get_host_factory(full_id)['tokens']
+    except HttpError as exc:
+        if exc.status in (403, 404):
+            why = "login '%s' may not read host factory '%s' (HTTP %s)" % (client.connection.login, full_id, exc.status)
+        else:
+            why = 'the host factory could not be read: %s' % exc
+        reason = str(lost).replace(MINT_FAILED, '', 1)
+        raise ConjurError('%sthe answer to the request was lost (%s) and %s, so whether it minted cannot be told: a '
+                          'token it may have minted stays valid until %s unless revoked; grant read on the host '
+                          'factory to recover from lost answers' % (MINT_FAILED, reason, why, expiration),
+                          status=exc.status, url=exc.url)
 
 
 def ensure_present(client, params, check_mode=False, diff=False):
@@ -190,9 +271,11 @@ def ensure_present(client, params, check_mode=False, diff=False):
     missing = count - len(reused)
     minted = []
     if missing and not check_mode:
-        minted = client.create_tokens(full_id, expiration, count=missing, cidr=cidr)
+        minted = mint_tokens(client, full_id, expiration, missing, cidr, known=[t['token'] for t in reused])
     planned = [{'expiration': expiration, 'cidr': cidr}] * missing
     result = dict(changed=missing > 0, host_factory=full_id, tokens=reused + minted, reused=len(reused))
+    if len(minted) > missing:
+        result['warnings'] = [adopted_warning(len(minted), missing, expiration)]
     if diff:
         result['diff'] = dict(before={'host_factory': full_id, 'tokens': summary(reused)},
                               after={'host_factory': full_id, 'tokens': summary(reused + (minted or planned))})
@@ -221,9 +304,16 @@ def ensure_absent(client, params, check_mode=False, diff=False):
     return result
 
 
+def adopted_warning(found, wanted, expiration):
+    return ('the answer to the mint was lost and %d tokens with its expiration (%s) and CIDR restriction were found '
+            'instead of %d: all are returned, since any of them may be the one minted here (another client may have '
+            'minted the others at the same moment); revoke them all when done' % (found, expiration, wanted))
+
+
 def mint_one(client, host_factory, duration, cidr=None):
-    """Mint one token valid for C(duration) (the controller's mint for a run); return C({token, expiration, cidr})."""
+    """Mint one token valid for C(duration) (the controller's mint for a run) with L(mint_tokens); return every
+    token the mint may have created (usually one), as C({token, expiration, cidr}): all must be revoked."""
     cidr = normalize_cidrs(cidr)
     expiration = expiration_after(duration)
     full_id = client.connection.full_host_factory_id(host_factory)
-    return client.create_tokens(full_id, expiration, count=1, cidr=cidr)[0]
+    return mint_tokens(client, full_id, expiration, 1, cidr)

@@ -23,8 +23,14 @@ description:
     per run of C(ansible-playbook) (per O(host_factory), O(token_cidr) and O(login)), shared by all machines, and
     only once a machine needs it. Machines that come after it receive the token without a probe.
   - The API key of a new host is written by the module on the machine and never travels to the controller.
-  - Run a task with O(revoke_minted=true) and C(run_once) at the end (in an C(always) section) to revoke the tokens
-    minted during the run. Tokens that are not revoked expire after O(token_duration).
+  - Run a task with O(revoke_minted=true) on every host at the end (in an C(always) section, without C(run_once))
+    to revoke the tokens minted during the run. It runs on the controller only and revokes a token once no host is
+    enrolling with it; when hosts still are (strategy C(free) or C(host_pinned)), the last of them revokes it when
+    it is done. It works the same under every strategy, with C(serial), C(throttle) and C(max_fail_percentage).
+  - A lost answer to the mint is recovered without minting twice, as in M(hostfactory.enrollment.hostfactory_token);
+    every token the lost request may have created is recorded and revoked with the others.
+  - Tokens that are not revoked expire after O(token_duration). A run that was killed cannot revoke its tokens; the
+    next run's O(revoke_minted=true) task revokes them and removes the token store the killed run left behind.
 author:
   - hostfactory.enrollment contributors (@hostfactory)
 extends_documentation_fragment:
@@ -94,8 +100,14 @@ options:
     description:
       - Instead of enrolling, revoke the tokens minted by this action during this run of C(ansible-playbook), on the
         controller. Makes no request when none was minted.
-      - The tokens are revoked on the servers they were minted on, with O(login) and O(api_key) (or
-        O(authn_token_file)) of this task.
+      - A token that a host is still enrolling with is not revoked; that host revokes it when it is done. Run the
+        task on every host (no C(run_once)), so that it runs after the last host that needs the token.
+      - The tokens are revoked on the servers they were minted on, led by the access token they were minted with,
+        then with O(login) and O(api_key) (or O(authn_token_file)) of this task.
+      - The first such task of a run also revokes the unexpired tokens that runs killed before their end left in
+        the controller's temporary directory, and removes their token stores. This task's credentials are only sent
+        to its own O(appliance_url) and O(account) (or those of this run's tokens); a killed run's tokens for another
+        server are revoked with their own access token only, or left to expire, with a warning.
     type: bool
     default: false
 notes:
@@ -105,8 +117,11 @@ notes:
     and O(authn_token_file) are only used on the controller and never reach the machine. O(config_file),
     O(identity_file), O(conf_file) and O(cert_file) are paths on the machine. Without a CA on the controller,
     O(cert_file) is not written and the machine resolves its own CA (its environment, O(config_file)).
-  - The token store lives in the controller's private temporary directory of the run and disappears with it. Run the
-    revoking task before the end of the play; with the C(free) strategy, run it in a separate play.
+  - The token store lives in the controller's private temporary directory of the run (mode C(0600) files in a
+    C(0700) directory) and disappears with it. It holds the minted tokens, the access token that minted them and the
+    public connection settings, never an API key. Run the revoking task before the end of the play. When a play is
+    aborted before it (C(max_fail_percentage) exceeded, C(any_errors_fatal), C(meta) V(end_play)), the tokens expire
+    after O(token_duration).
   - Neither the token nor the API keys appear in the output, also at C(-vvvv).
 seealso:
   - module: hostfactory.enrollment.hostfactory_host
@@ -128,10 +143,11 @@ EXAMPLES = r"""
         cert_file: /etc/conjur.pem
       become: true
   always:
-    - name: Revoke the token minted for this run
+    - name: Revoke the token minted for this run once no host uses it (on every host; on the controller only)
       hostfactory.enrollment.hostfactory_enroll:
         revoke_minted: true
-      run_once: true
+        appliance_url: https://conjur.example.com
+        account: myorg
 """
 
 RETURN = r"""
@@ -177,8 +193,18 @@ host:
   type: dict
   sample: {}
 revoked:
-  description: How many tokens were revoked.
+  description: How many tokens were revoked, those of killed runs included.
   returned: when O(revoke_minted=true)
   type: int
   sample: 1
+deferred:
+  description: How many tokens were left to the hosts still enrolling with them, which revoke them when done.
+  returned: when O(revoke_minted=true)
+  type: int
+  sample: 0
+stale_stores:
+  description: How many token stores of killed runs were removed.
+  returned: when O(revoke_minted=true)
+  type: int
+  sample: 0
 """

@@ -23,6 +23,9 @@ description:
   - Optionally writes, in the same call, the rest of the machine's Conjur client configuration (O(conf_file) and
     O(cert_file)). One module call per host does the whole job.
   - Needs only the Python standard library on the managed node.
+  - The machine never receives the controller's credentials. The module's action, on the controller, drops
+    O(login), O(api_key) and O(authn_token_file) before the module is sent to the machine, whatever their source
+    (C(module_defaults) for the group, the task, a variable), and warns when the task itself sets them.
 author:
   - hostfactory.enrollment contributors (@hostfactory)
 extends_documentation_fragment:
@@ -99,20 +102,23 @@ options:
     default: false
   login:
     description:
-      - Not used; the host factory token is the only credential this module needs.
-      - Accepted so that C(module_defaults) for C(group/hostfactory.enrollment.conjur) can set the login options
-        for every module of the group.
+      - Never used and never sent to the machine. The host factory token is the only credential this module needs.
+      - Accepted so that C(module_defaults) for C(group/hostfactory.enrollment.conjur) can set the credential
+        options of the other modules of the group. The module's action drops O(login), O(api_key) and
+        O(authn_token_file) on the controller, and warns when the task itself sets them.
     type: str
   api_key:
     description:
-      - Not used, see O(login).
+      - Never used and never sent to the machine, see O(login).
     type: str
   authn_token_file:
     description:
-      - Not used, see O(login).
+      - Never used and never sent to the machine, see O(login).
     type: path
 notes:
   - Both the host factory token and the API key are hidden from the module's output, warnings and errors.
+  - The integration tests keep the files the machine receives and search them for the controller's credentials,
+    with the remote files kept and with pipelining.
   - With O(api_version=4) the legacy Conjur 4 route is used; the netrc machine is still C(<appliance_url>/authn).
   - Only the identity file's owner, group and mode follow O(owner), O(group) and O(mode); O(conf_file) and
     O(cert_file) keep the default owner.

@@ -18,7 +18,17 @@ description:
   - The returned tokens are secrets. Set C(no_log) on the task, otherwise they are shown in the task result at C(-v)
     and stored wherever the registered result goes. The module itself never puts a token in a warning or an error.
   - Authenticates with O(login) and O(api_key), or with an access token from O(authn_token_file). The login needs the
-    C(execute) privilege on the host factory to mint, C(update) to revoke, and C(read) for O(reuse=true).
+    C(execute) privilege on the host factory to mint, C(update) to revoke, and C(read) for O(reuse=true) and to
+    recover from a lost answer (below).
+  - The module runs where the task runs, with these credentials in its arguments. Run it on the controller
+    (C(delegate_to) V(localhost), with C(run_once)), never on the machines to enroll.
+  - Minting is never sent twice blindly. When the answer to a mint is lost (network failure, timeout, truncated or
+    unreadable answer, 5xx, 429), the host factory is listed and the tokens with exactly the requested expiration and
+    CIDR restriction are returned, since they are the ones the lost request minted. Only when there is none is the mint
+    sent again, within O(retries). Another client that minted on the same host factory, with the same CIDR
+    restriction and an expiration in the same second, at the same moment, would have its tokens returned too
+    (with a warning), so that no token this task may have minted is left unknown. Use O(duration) rather than a
+    fixed O(expiration) shared by several runs.
 author:
   - hostfactory.enrollment contributors (@hostfactory)
 extends_documentation_fragment:
@@ -66,7 +76,8 @@ options:
         V(2030-01-31T14:00:00+02:00). A date and time without offset is UTC; a date alone is midnight UTC.
       - It must be in the future. The server receives it converted to UTC.
       - With the v5 API, one of O(expiration) and O(duration) is required for O(state=present). With the v4 API the
-        server defaults to one hour.
+        default is one hour from now (the server's own default, sent explicitly so that a lost answer can be
+        recognised).
       - Mutually exclusive with O(duration).
     type: str
   duration:
@@ -195,6 +206,7 @@ tokens:
     - The tokens minted or reused with O(state=present), in the order returned by the server (reused tokens first).
     - Empty in check mode when tokens would be minted, and with O(state=absent).
     - These are secrets, see the description.
+    - After a lost answer, more than O(count) tokens may be returned (with a warning, see the description).
   returned: always
   type: list
   elements: dict

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
+import subprocess
 from unittest.mock import MagicMock
 
 import pytest
@@ -282,16 +284,26 @@ def fill(store, key, tokens):
     store.write_access_token(key, 'ZXlKaGJHY2lPaUpJVXpJMU5pSjk=')
 
 
+NOTHING = dict(changed=False, revoked=0, deferred=0, stale_stores=0)
+
+
 def test_revoke_minted_revokes_everything_and_forgets_it(store, fake_client):
     fill(store, 'a', ['t1', 't2'])
     fill(store, 'b', ['t3'])
     act = action(None, Node())
-    assert act.revoke_minted(validated(revoke_minted=True), store) == dict(changed=True, revoked=3)
+    assert act.revoke_minted(validated(revoke_minted=True), store) == dict(NOTHING, changed=True, revoked=3)
     assert [token for token, _file in fake_client.revoked] == ['t1', 't2', 't3']
     assert all(token_file == store.access_token_file(key) for (token, token_file), key in
                zip(fake_client.revoked, ['a', 'a', 'b']))
     assert store.entries() == []
-    assert act.revoke_minted(validated(revoke_minted=True), store) == dict(changed=False, revoked=0)
+    assert act.revoke_minted(validated(revoke_minted=True), store) == NOTHING
+
+
+def test_expired_tokens_need_no_request(store, fake_client):
+    store.write('a', {'minted': [{'token': 'old', 'expiration': iso(-5)}, {'token': 'new', 'expiration': iso(60)}],
+                      'connection': dict(appliance_url=URL, account='myorg')})
+    assert action(None, Node()).revoke_minted(validated(revoke_minted=True), store)['revoked'] == 1
+    assert [token for token, _file in fake_client.revoked] == ['new']
 
 
 def test_revoke_failures_are_reported_and_kept(store, fake_client):
@@ -301,7 +313,141 @@ def test_revoke_failures_are_reported_and_kept(store, fake_client):
     with pytest.raises(StoreError, match=r'^cannot revoke the host factory token minted for this run '
                                          r'\(0 revoked, 1 left; they expire by themselves\): .*503'):
         act.revoke_minted(validated(revoke_minted=True), store)
-    assert store.read('a')['minted'] == ['t1']
+    assert [item['token'] for item in store.minted(store.read('a'))] == ['t1']
+
+
+# -- a host that still enrolls keeps its token (strategy free, host_pinned) -----------------------------------------
+class Enrolling(Node):
+    """The module on a node that is slow to enroll: the other hosts' revoking tasks run meanwhile."""
+
+    def __init__(self, meanwhile):
+        super().__init__()
+        self.meanwhile = meanwhile
+
+    def __call__(self, module_name=None, module_args=None, task_vars=None):
+        if module_args.get('host_factory_token'):
+            self.meanwhile()
+        return super().__call__(module_name, module_args, task_vars)
+
+
+def test_a_held_token_is_revoked_by_its_last_holder_not_by_an_early_revoking_task(store, fake_client):
+    early = []
+    revoker = action(None, Node())
+    node = Enrolling(lambda: early.append(revoker.revoke_minted(validated(revoke_minted=True), store)))
+    act = action(MISSING, node)
+    result = act.enroll(validated(), store, {})
+    assert result['enrolled'] and early == [dict(NOTHING, deferred=1)]  # not revoked while the module ran
+    assert [token for token, _file in fake_client.revoked] == [HF_TOKEN]  # revoked when the host let go
+    assert store.entries() == [] and 'warnings' not in result
+    assert revoker.revoke_minted(validated(revoke_minted=True), store) == NOTHING
+
+
+def test_a_failed_revocation_by_the_last_holder_is_a_warning(store, fake_client):
+    revoker = action(None, Node())
+    node = Enrolling(lambda: revoker.revoke_minted(validated(revoke_minted=True), store))
+    fake_client.fail = True
+    result = action(MISSING, node).enroll(validated(), store, {})
+    assert result['enrolled'] and '503' in result['warnings'][0] and HF_TOKEN not in result['warnings'][0]
+    assert [item['token'] for item in store.minted(store.read(store.entries()[0][0]))] == [HF_TOKEN]
+
+
+class LateStore(TokenStore):
+    """A store whose first read returns what a host saw just before another host revoked the token."""
+
+    def __init__(self, directory, seen):
+        super().__init__(directory)
+        self.seen = seen
+
+    def read(self, key):
+        seen, self.seen = self.seen, None
+        return seen if seen is not None else super().read(key)
+
+
+def test_a_token_revoked_meanwhile_is_minted_anew_for_a_host_that_skipped_the_probe(store, fake_client):
+    action(MISSING, Node()).enroll(validated(), store, {})
+    key, seen = store.entries()[0]
+    with store.lock():
+        store.settle(key, seen, [])  # revoked by another host after this host looked at the store
+    act = action(None, Node())
+    act.probe = MagicMock(side_effect=AssertionError('a token was there: no probe'))
+    node = Node()
+    act._execute_module = node
+    result = act.enroll(validated(id='web-02'), LateStore(store.directory, seen), {})
+    assert [call.get('host_factory_token') for call in node.calls] == [None, HF_TOKEN]
+    assert result['enrolled'] and act.mints == ['provisioning/hosts']
+
+
+def test_the_store_holds_every_token_of_a_mint_and_never_the_api_key(store, monkeypatch):
+    class Minting:
+        def __init__(self, connection):
+            assert connection.api_key == ADMIN_KEY
+
+        @staticmethod
+        def authenticate():
+            return 'ZXlKaGJHY2lPaUpJVXpJMU5pSjk='
+
+    lost = [{'token': HF_TOKEN, 'expiration': iso(600), 'cidr': []}, {'token': HF_TOKEN[::-1], 'expiration': iso(600),
+                                                                      'cidr': []}]
+    monkeypatch.setattr(plugin, 'ConjurClient', Minting)
+    monkeypatch.setattr(plugin.tokens, 'mint_one', lambda client, hf, duration, cidr: lost)
+    act = plugin.ActionModule(MagicMock(), MagicMock(), MagicMock(), MagicMock(), MagicMock())
+    with store.hold('k', lambda: act.mint(validated())) as token:
+        assert token == HF_TOKEN
+    assert [item['token'] for item in store.minted(store.read('k'))] == [HF_TOKEN, HF_TOKEN[::-1]]
+    for name in os.listdir(store.directory):
+        with open(os.path.join(store.directory, name), encoding='utf-8') as handle:
+            assert ADMIN_KEY not in handle.read(), name
+
+
+# -- stores that runs killed before their end left behind -----------------------------------------------------------
+def stale_run(tmp_path, minted, appliance_url=URL):
+    dead = subprocess.Popen(['true'])
+    dead.wait()
+    stale = TokenStore(str(tmp_path / 'tmp' / ('ansible-local-%dq1w2e3' % dead.pid) / 'hostfactory_enroll'))
+    stale.write('k', {'minted': minted, 'connection': dict(appliance_url=appliance_url, account='myorg')})
+    stale._write_file(os.path.join(stale.directory, 'owner.json'), json.dumps({'pid': dead.pid, 'start': None}))
+    return stale
+
+
+@pytest.fixture
+def run_store(tmp_path):
+    return TokenStore(str(tmp_path / 'tmp' / 'ansible-local-1ours' / 'hostfactory_enroll'))
+
+
+def test_the_next_run_revokes_and_removes_a_killed_runs_store(run_store, tmp_path, fake_client):
+    stale = stale_run(tmp_path, [{'token': 'stale-1', 'expiration': iso(600)},
+                                 {'token': 'gone', 'expiration': iso(-1)}])
+    result = action(None, Node()).revoke_minted(validated(revoke_minted=True), run_store)
+    assert result == dict(NOTHING, changed=True, revoked=1, stale_stores=1)
+    assert [token for token, _file in fake_client.revoked] == ['stale-1']
+    assert not os.path.exists(stale.directory) and not os.path.exists(os.path.dirname(stale.directory))
+
+
+def test_check_mode_leaves_a_killed_runs_store_alone(run_store, tmp_path, fake_client):
+    stale = stale_run(tmp_path, [{'token': 'stale-1', 'expiration': iso(600)}])
+    result = action(None, Node(), check_mode=True).revoke_minted(validated(revoke_minted=True), run_store)
+    assert result == NOTHING and fake_client.revoked == [] and os.path.exists(stale.directory)
+    assert action(None, Node()).revoke_minted(validated(revoke_minted=True), run_store)['stale_stores'] == 1
+
+
+def test_this_runs_credentials_never_go_to_another_server(run_store, tmp_path, fake_client, monkeypatch):
+    stale = stale_run(tmp_path, [{'token': 'stale-1', 'expiration': iso(600)}], appliance_url='https://evil.example')
+    monkeypatch.setenv('CONJUR_AUTHN_API_KEY', ADMIN_KEY)
+    seen = []
+
+    def connection(args, credentials=False, environ=None):
+        seen.append((dict(args), environ))
+        return MagicMock(appliance_url=URL, account='myorg')
+
+    monkeypatch.setattr(plugin, 'controller_connection', connection)
+    fake_client.fail = True
+    result = action(None, Node()).revoke_minted(validated(revoke_minted=True), run_store)
+    elsewhere = [(args, environ) for args, environ in seen if args.get('appliance_url') == 'https://evil.example']
+    assert [args['api_key'] for args, _environ in elsewhere] == [None]
+    assert elsewhere[0][1] is not None and 'CONJUR_AUTHN_API_KEY' not in elsewhere[0][1]
+    assert result['stale_stores'] == 0 and os.path.exists(stale.directory)
+    assert "a run that was killed left 1 host factory token(s) that cannot be revoked now" in result['warnings'][0]
+    assert 'stale-1' not in json.dumps(result)
 
 
 def test_run_reports_bad_arguments_without_values():

@@ -43,7 +43,10 @@ def resolve(args, login_required=True, warn=None):
 
 
 class FakeServer:
-    """Replaces HttpClient._attempt: answers by (method, path) from a script; records every attempt."""
+    """Replaces HttpClient._attempt: answers by (method, path) from a script; records every attempt.
+
+    A step is C((status, body[, headers])), or an exception that the attempt raises.
+    """
 
     def __init__(self, http=None):
         self.http = None
@@ -72,6 +75,8 @@ class FakeServer:
             step = steps.pop(0)
         else:
             step = steps[0]
+        if isinstance(step, Exception):  # a failed attempt, e.g. a lost answer
+            raise step
         status, body = step[0], step[1]
         headers = step[2] if len(step) > 2 else {}
         if not isinstance(body, (bytes, str)):

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Tests for _hostfactory_tokens: durations, expirations, CIDR restrictions, reuse selection."""
+"""Tests for _hostfactory_tokens: durations, expirations, CIDR restrictions, reuse selection, lost mint answers."""
 
 from __future__ import annotations
 
@@ -10,16 +10,30 @@ import datetime
 
 import pytest
 
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur import ConjurClient, ConjurError, http_client
+from ansible_collections.hostfactory.enrollment.plugins.module_utils import _hostfactory_tokens as hostfactory_tokens
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import ParameterError
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._hostfactory_tokens import (
     MAX_DURATION,
+    ensure_present,
     expiration_after,
+    mint_one,
+    mint_tokens,
+    minted_by,
     normalize_cidrs,
     parse_duration,
     parse_expiration,
     parse_iso8601,
     reusable_tokens,
     seconds_left,
+)
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._http import ConnectionFailure, ResponseError
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.conjur_fake import (
+    AUTHN_OK,
+    BASE,
+    HF_TOKEN,
+    FakeServer,
+    resolve,
 )
 
 UTC = datetime.timezone.utc
@@ -142,3 +156,154 @@ def test_seconds_left():
     assert 3590 < seconds_left(soon) <= 3600
     assert seconds_left(None) is None
     assert seconds_left('not a date') is None
+
+
+# -- minting without orphans: a lost answer is recovered by listing, never by a blind retry ---------------------------
+
+HF = 'myorg:host_factory:provisioning/hosts'
+MINT = 'POST /host_factory_tokens'
+LIST = 'GET /resources/myorg/host_factory/provisioning%2Fhosts'
+EXPIRATION = '2050-01-01T00:00:00Z'
+
+
+def make_client(retries=3, api_version=5):
+    args = dict(BASE, retries=retries)
+    if api_version == 4:
+        args.update(appliance_url='https://conjur4/api', api_version=4)
+    connection = resolve(args)
+    delays = []
+    http = http_client(connection, sleep=delays.append)
+    server = FakeServer(http)
+    server.on('POST', '/authn/myorg/admin/authenticate', AUTHN_OK)
+    server.on('POST', '/api/authn/users/admin/authenticate', (200, '{"data":"admin","signature":"x"}'))
+    return ConjurClient(connection, http=http), server, delays
+
+
+def token(value, expiration=EXPIRATION, cidr=()):
+    return {'expiration': expiration, 'cidr': list(cidr), 'token': value}
+
+
+def truncated():
+    return ResponseError('POST https://conjur.example.com/host_factory_tokens: truncated response body (10 bytes '
+                         'read, 90 more expected)', status=200, transient=True)
+
+
+def timed_out():
+    return ConnectionFailure('POST https://conjur.example.com/host_factory_tokens failed: timed out reading the '
+                             'response after 2s')
+
+
+def listing(*tokens):
+    return (200, {'id': HF, 'tokens': list(tokens)})
+
+
+def test_minted_by_matches_the_exact_second_and_cidr_set():
+    tokens = [token('a'), token('b', '2050-01-01T00:00:01Z'), token('c', cidr=['10.0.0.0/8']),
+              token('d', '2050-01-01T00:00:00.000+00:00'), token('e', 'garbage'), token('f')]
+    assert [t['token'] for t in minted_by(tokens, EXPIRATION, [])] == ['a', 'd', 'f']
+    assert [t['token'] for t in minted_by(tokens, '2050-01-01T01:00:00+01:00', [], known=['a'])] == ['d', 'f']
+    assert [t['token'] for t in minted_by(tokens, EXPIRATION, ['10.0.0.0/8'])] == ['c']
+
+
+@pytest.mark.parametrize('lost', [truncated, timed_out, lambda: (503, '<html>busy</html>')])
+def test_a_lost_answer_adopts_what_the_server_minted_without_minting_again(lost):
+    client, server, delays = make_client()
+    server.on('POST', '/host_factory_tokens', lost())
+    server.on('GET', '/resources/myorg/host_factory/provisioning%2Fhosts',
+              listing(token('old', '2049-01-01T00:00:00Z'), token(HF_TOKEN), token('other', cidr=['10.0.0.0/8'])))
+    tokens = mint_tokens(client, HF, EXPIRATION, 1, [])
+    assert [t['token'] for t in tokens] == [HF_TOKEN]
+    assert server.paths().count(MINT) == 1 and server.paths().count(LIST) == 1
+    assert delays == []
+
+
+def test_nothing_minted_then_it_mints_again_once_per_attempt_with_backoff():
+    client, server, delays = make_client(retries=3)
+    server.on('POST', '/host_factory_tokens', (502, ''), timed_out(), (200, [token(HF_TOKEN)]))
+    server.on('GET', '/resources/myorg/host_factory/provisioning%2Fhosts', listing(token('old', '2049-01-01T00:00:00Z')))
+    assert mint_tokens(client, HF, EXPIRATION, 1, [])[0]['token'] == HF_TOKEN
+    assert server.paths().count(MINT) == 3 and server.paths().count(LIST) == 2
+    assert len(delays) == 2
+
+
+def test_the_retry_budget_bounds_the_mints_and_the_message_counts_them():
+    client, server, _delays = make_client(retries=2)
+    server.on('POST', '/host_factory_tokens', (503, ''))
+    server.on('GET', '/resources/myorg/host_factory/provisioning%2Fhosts', listing())
+    with pytest.raises(ConjurError) as info:
+        mint_tokens(client, HF, EXPIRATION, 1, [])
+    assert 'cannot create host factory tokens: server error 503 after 3 attempts' in str(info.value)
+    assert server.paths().count(MINT) == 3 and server.paths().count(LIST) == 3
+
+
+def test_a_failed_login_is_not_a_lost_answer():
+    client, server, _delays = make_client(retries=1)
+    server.on('POST', '/authn/myorg/admin/authenticate', (503, ''))
+    with pytest.raises(ConjurError) as info:
+        mint_tokens(client, HF, EXPIRATION, 1, [])
+    assert str(info.value) == 'cannot authenticate to Conjur: server error 503 after 2 attempts'
+    assert MINT not in server.paths() and LIST not in server.paths()
+
+
+def test_a_refusal_is_not_recovered():
+    client, server, _delays = make_client()
+    server.on('POST', '/host_factory_tokens', (403, ''))
+    with pytest.raises(ConjurError, match='no execute privilege'):
+        mint_tokens(client, HF, EXPIRATION, 1, [])
+    assert server.paths().count(MINT) == 1 and LIST not in server.paths()
+
+
+@pytest.mark.parametrize('status, why', [(403, "login 'admin' may not read host factory '%s' (HTTP 403)" % HF),
+                                         (404, "login 'admin' may not read host factory '%s' (HTTP 404)" % HF)])
+def test_without_read_a_lost_answer_fails_and_says_when_a_token_would_expire(status, why):
+    client, server, _delays = make_client()
+    server.on('POST', '/host_factory_tokens', truncated())
+    server.on('GET', '/resources/myorg/host_factory/provisioning%2Fhosts', (status, ''))
+    with pytest.raises(ConjurError) as info:
+        mint_tokens(client, HF, EXPIRATION, 1, [])
+    message = str(info.value)
+    assert message.startswith('cannot create host factory tokens: the answer to the request was lost (POST ')
+    assert why in message and 'stays valid until %s unless revoked' % EXPIRATION in message
+    assert '\n' not in message and server.paths().count(MINT) == 1
+
+
+def test_a_concurrent_identical_mint_is_adopted_too_and_reported():
+    client, server, _delays = make_client()
+    server.on('POST', '/host_factory_tokens', truncated())
+    server.on('GET', '/resources/myorg/host_factory/provisioning%2Fhosts',
+              listing(token(HF_TOKEN), token(HF_TOKEN[::-1])))
+    result = ensure_present(client, {'host_factory': 'provisioning/hosts', 'duration': None,
+                                     'expiration': EXPIRATION, 'count': 1, 'cidr': []})
+    assert [t['token'] for t in result['tokens']] == [HF_TOKEN, HF_TOKEN[::-1]]
+    assert 'all are returned' in result['warnings'][0] and HF_TOKEN not in result['warnings'][0]
+
+
+def test_reused_tokens_are_not_adopted_again():
+    client, server, _delays = make_client()
+    server.on('GET', '/resources/myorg/host_factory/provisioning%2Fhosts', listing(token('reused-token-value')))
+    server.on('POST', '/host_factory_tokens', truncated(), (200, [token(HF_TOKEN)]))
+    result = ensure_present(client, {'host_factory': 'provisioning/hosts', 'duration': None, 'reuse': True,
+                                     'min_remaining': '0', 'expiration': EXPIRATION, 'count': 2, 'cidr': []})
+    assert [t['token'] for t in result['tokens']] == ['reused-token-value', HF_TOKEN]
+    assert server.paths().count(MINT) == 2
+
+
+def test_mint_one_returns_every_token_of_a_lost_answer(monkeypatch):
+    monkeypatch.setattr(hostfactory_tokens, 'utcnow', lambda: NOW)
+    client, server, _delays = make_client()
+    server.on('POST', '/host_factory_tokens', timed_out())
+    server.on('GET', '/resources/myorg/host_factory/provisioning%2Fhosts',
+              listing(token(HF_TOKEN, '2030-01-01T12:10:00Z', ['10.0.0.0/8']), token('x', '2030-01-01T12:10:00Z')))
+    tokens = mint_one(client, 'provisioning/hosts', '10m', ['10.0.0.0/8'])
+    assert [t['token'] for t in tokens] == [HF_TOKEN]
+    assert dict(server.form(1))['expiration'] == '2030-01-01T12:10:00Z'
+
+
+def test_v4_sends_the_server_default_expiration_explicitly(monkeypatch):
+    monkeypatch.setattr(hostfactory_tokens, 'utcnow', lambda: NOW)
+    client, server, _delays = make_client(api_version=4)
+    server.on('POST', '/api/host_factories/provisioning%2Fhosts/tokens', (200, [token(HF_TOKEN, '2030-01-01T13:00:00Z')]))
+    result = ensure_present(client, {'host_factory': 'provisioning/hosts', 'duration': None, 'expiration': None,
+                                     'count': 1, 'cidr': []})
+    assert result['tokens'][0]['token'] == HF_TOKEN
+    assert dict(server.form(1))['expiration'] == '2030-01-01T13:00:00Z'
