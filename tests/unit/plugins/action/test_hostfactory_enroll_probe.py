@@ -46,6 +46,7 @@ except ImportError:  # ansible-core < 2.19
             patcher.setattr(basic, '_ANSIBLE_ARGS', serialized)
             yield
 
+RECORD = ' # hostfactory.enrollment: requested id %s'
 OTHER_CA = '-----BEGIN CERTIFICATE-----\nMIIBother\n-----END CERTIFICATE-----\n'
 
 
@@ -167,6 +168,17 @@ def mutate(name, tmp, paths, args):
         args = dict(args, conf_file=str(tmp / 'absent-dir' / 'conjur.conf'))
     elif name == 'unknown group':
         args = dict(args, group='no-such-group-hfenroll')
+    elif name == 'returned id, recorded for this id':
+        write(identity, render_entry(MACHINE, 'host/data/ansible/web-01', API_KEY) + RECORD % 'web-01' + '\n')
+    elif name == 'returned id, recorded for another id':
+        write(identity, render_entry(MACHINE, 'host/data/ansible/web-01', API_KEY) + RECORD % 'web-02' + '\n')
+    elif name == 'returned id, not recorded':
+        write(identity, render_entry(MACHINE, 'host/data/ansible/web-01', API_KEY) + '\n')
+    elif name == 'returned id, recorded, verify':
+        write(identity, render_entry(MACHINE, 'host/data/ansible/web-01', API_KEY) + RECORD % 'web-01' + '\n')
+        args = dict(args, verify=True)
+    elif name == 'reserved id':
+        args = dict(args, id='conjur/web-01')
     elif name != 'in place':
         raise AssertionError(name)
     return dict((k, v) for k, v in args.items() if v is not None), env
@@ -177,7 +189,9 @@ STATES = ['in place', 'missing identity', 'empty identity', 'entry without passw
           'official role layout, one line', 'stale conf', 'conf mode 0600', 'missing conf', 'stale CA',
           'missing CA file', 'symbolic mode', 'relative identity path', 'verify', 'rotate', 'http appliance',
           'CA content without a CA file', 'CA from the node environment', 'CA from the node conf file',
-          'cert_file without any CA', 'unwritable conf directory', 'unknown group']
+          'cert_file without any CA', 'unwritable conf directory', 'unknown group', 'returned id, recorded for this id',
+          'returned id, recorded for another id', 'returned id, not recorded', 'returned id, recorded, verify',
+          'reserved id']
 
 
 @pytest.mark.parametrize('state', STATES)
@@ -193,6 +207,11 @@ def test_probe_and_module_agree(node, capfd, state):
     asked_for_token = module['needs_token'] or module['enrolled']
     assert verdict['needs_token'] == asked_for_token
     module_did_nothing = not module['changed'] and not module['needs_token'] and not NoRequests.calls
+    if state == 'returned id, recorded for this id':
+        assert verdict['done'] and verdict['result']['host_id'] == 'data/ansible/web-01'
+        assert verdict['result']['requested_id'] == 'web-01'
+    if state.startswith('returned id, recorded for another') or state == 'returned id, not recorded':
+        assert verdict['needs_token'] and module['needs_token'] and module['login'] == 'host/web-01'
     if verdict['done']:
         assert module_did_nothing
         expected = dict((k, v) for k, v in module.items() if k not in ('warnings', 'invocation'))
