@@ -414,8 +414,9 @@ def test_conf_diff_in_check_mode(capfd, files):
 
 def test_server_error_is_one_line_and_nothing_written(capfd, files, fake_client):
     fake_client.create_error = ConjurError(
-        "cannot create host: the host factory token is invalid, expired or revoked, or this machine's address is "
-        "outside the token's CIDR restriction (HTTP 401)", status=401)
+        "cannot create host: the host factory token was refused: it has expired, was revoked or is unknown to this "
+        "server, or this machine's address (as the server sees it) is outside the token's CIDR restriction; use a "
+        "valid token whose CIDR includes this machine (HTTP 401)", status=401)
     out, result = run(capfd, files, host_factory_token=TOKEN)
     assert result['failed'] is True and '\n' not in result['msg'] and 'CIDR' in result['msg']
     assert result['changed'] is False and result['enrolled'] is False and result['host'] == {}
