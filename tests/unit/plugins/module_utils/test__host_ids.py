@@ -36,8 +36,8 @@ def test_returned_host_id(full_id, expected):
     assert returned_host_id(full_id, 'web-01') == expected
 
 
-@pytest.mark.parametrize('host_id, reserved', [('conjur/x', True), ('/conjur/x', True), ('conjur-in-root', False),
-                                              ('apps/conjur/x', False)])
+@pytest.mark.parametrize('host_id, reserved', [
+    ('conjur/x', True), ('/conjur/x', True), ('conjur-in-root', False), ('apps/conjur/x', False)])
 def test_reserved_ids(host_id, reserved):
     assert bool(reserved_id_reason(host_id)) is reserved
 
