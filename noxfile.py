@@ -122,6 +122,7 @@ def add_ansible_test_sessions(core, python):
 
         Without targets given: all on the newest version, those of the modules and roles on the others."""
         install_core(session, core)
+        session.install('-r', str(ROOT / 'tests' / 'integration' / 'requirements-nox.txt'))
         write_get_pip_stand_in(session)
         copy = collection_copy(session, core)
         tmp = Path(session.create_tmp()).resolve()

@@ -66,7 +66,7 @@ MODULE = 'hostfactory.enrollment.hostfactory_host'
 MODULE_UTILS = 'ansible_collections.hostfactory.enrollment.plugins.module_utils.'
 # What the module receives besides the connection settings resolved on the controller.
 NODE_OPTIONS = ('id', 'annotations', 'identity_file', 'mode', 'owner', 'group', 'conf_file', 'cert_file', 'rotate',
-                'verify', 'validate_certs', 'timeout', 'retries', 'config_file', 'lock_timeout')
+                'verify', 'validate_certs', 'use_proxy', 'timeout', 'retries', 'config_file', 'lock_timeout')
 # Paths on the node: expanded there, by the module (and the probe), never on the controller.
 NODE_PATHS = ('identity_file', 'conf_file', 'cert_file', 'config_file')
 # Sent instead of a token in check mode only, where hostfactory_host never sends a request with it.

@@ -20,9 +20,15 @@ notes:
 options:
   appliance_url:
     description:
-      - URL of the Conjur appliance, for example V(https://conjur.example.com). For O(api_version=4) it
-        conventionally ends in V(/api).
-      - A trailing slash is removed, so that the netrc machine of the identity file is exactly C(<appliance_url>/authn).
+      - URL of the Conjur API, for example V(https://conjur.example.com). Every request goes to a path under it, so
+        it may have a path prefix, for example V(https://edge.example.com:8443/api) for Conjur Edge.
+      - For Conjur Cloud, V(https://<tenant>.secretsmgr.cyberark.cloud) (or C(<tenant>-secretsmanager.cyberark.cloud),
+        and the integration and test tenants the official clients know) gets V(/api) appended when it has no path,
+        as the official Go client and CLI do. The API version must then be V(5).
+      - For O(api_version=4) it is the URL of the v4 API, which conventionally ends in V(/api) already; nothing is
+        appended.
+      - A trailing slash is removed, so that the netrc machine of the identity file is exactly C(<appliance_url>/authn)
+        (with the prefix, V(https://edge.example.com:8443/api/authn)), as the official clients write and read it.
       - V(http://) URLs are accepted with a warning; other schemes are rejected, and so is a URL with a user name or
         password in it (C(https://user:password@host)), which would end up in the world-readable Conjur configuration
         file.
@@ -32,8 +38,9 @@ options:
   account:
     description:
       - Conjur organization account, for example V(myorg).
-      - If not set, the environment variable E(CONJUR_ACCOUNT) is used, then C(account) in O(config_file).
-      - One of these sources is required.
+      - If not set, the environment variable E(CONJUR_ACCOUNT) is used, then C(account) in O(config_file), and for a
+        Conjur Cloud O(appliance_url) V(conjur).
+      - One of these sources is required for other appliances.
     type: str
   ca_path:
     description:

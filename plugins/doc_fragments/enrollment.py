@@ -13,10 +13,14 @@ class ModuleDocFragment:
 options:
   annotations:
     description:
-      - Annotations to set on the host, for example C(authn/api-key) with value V(true), which newer Conjur
-        versions need on hosts that authenticate with an API key.
-      - Values are sent as strings; booleans as V(true) and V(false). A value that is a dictionary or a list is
-        refused, and so is a key that is empty or contains C([) or C(]) (the form field is C(annotations[KEY])).
+      - Annotations to set on the host.
+      - C(authn/api-key) with value V(true) is sent unless this dictionary names C(authn/api-key). Servers where API
+        key authentication is off by default (C(CONJUR_AUTHN_API_KEY_DEFAULT=false)) create no host without it, and
+        a host needs it to log in with the API key written to O(identity_file). An explicit value wins; the value
+        V(null) (C(~)) sends no C(authn/api-key) annotation at all.
+      - Values are sent as strings; booleans as V(true) and V(false); a V(null) value sends no annotation of that
+        name. A value that is a dictionary or a list is refused, and so is a key that is empty or contains C([) or
+        C(]) (the form field is C(annotations[KEY])).
       - The server applies them only when it creates the host, not when it rotates the key of an existing host.
     type: dict
   identity_file:

@@ -15,6 +15,16 @@ options:
       - Whether to verify the server's TLS certificate. Only set to V(false) on a test system.
     type: bool
     default: true
+  use_proxy:
+    description:
+      - Whether to send the requests through the proxy named by the environment variables E(https_proxy) or
+        E(HTTPS_PROXY) (and E(http_proxy) for V(http://) URLs) of the process that sends them, with the host names
+        of E(no_proxy) or E(NO_PROXY) going direct. The lowercase variable wins over the uppercase one.
+      - E(no_proxy) entries are host names, domain suffixes and addresses compared as text, as Python's C(urllib)
+        does; CIDR ranges are not understood, and a loopback address is proxied like any other unless listed.
+      - V(false) ignores these variables and connects directly.
+    type: bool
+    default: true
   timeout:
     description:
       - Timeout in seconds of each HTTP request.

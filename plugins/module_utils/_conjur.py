@@ -20,7 +20,7 @@ import urllib.parse
 
 from ._conjur_settings import ENV, ConjurConfigError
 from ._files import FileError, read_input
-from ._http import ApiError, HttpClient, HttpError, ResponseError, form_encode
+from ._http import ApiError, HttpClient, HttpError, ResponseError, form_encode, transient_status
 from ._transport import transport_argument_spec
 
 CONJUR_MUTUALLY_EXCLUSIVE = [('ca_path', 'ca_content')]
@@ -62,7 +62,7 @@ def http_client(connection, **overrides):
     """The L(HttpClient) for C(connection) (transport settings; the API key registered for redaction)."""
     kwargs = dict(validate_certs=connection.validate_certs, ca_path=connection.ca_path,
                   ca_content=connection.ca_content, timeout=connection.timeout, retries=connection.retries,
-                  secrets=[connection.api_key])
+                  use_proxy=connection.use_proxy, secrets=[connection.api_key])
     kwargs.update(overrides)
     return HttpClient(**kwargs)
 
@@ -71,8 +71,74 @@ def _quote(value):
     return urllib.parse.quote(str(value), safe='')
 
 
+NO_ROUTE = ('host factories are switched off on this server (CONJUR_HOST_FACTORIES_ENABLED=false; ask its '
+            'administrators), or appliance_url is not the Conjur API (Conjur Cloud and Edge serve it under /api)')
+
+
+def no_route(err):
+    """Whether C(err) is Conjur's answer to a path it has no route for: 404 with an empty body.
+
+    A record that does not exist (an unknown host factory, token or resource) is a 404 with a JSON body instead.
+    """
+    return err.status == 404 and not (err.body or '').strip()
+
+
+def _server_busy(err, status):
+    attempts = err.attempts or 1
+    attempts = '%d attempt%s' % (attempts, '' if attempts == 1 else 's')
+    if status == 429:
+        cause = 'the server is rate-limiting requests (HTTP 429 after %s); run again later or with fewer forks' % (
+            attempts)
+    else:
+        cause = 'server error %s after %s' % (status, attempts)
+        server = err.server_message()
+        if server:
+            cause += ' (%s)' % server
+    if err.retry_after is not None:
+        cause += '; the server asks to wait %d seconds before a retry' % err.retry_after
+    return cause
+
+
+def _client_error_cause(err, operation, login, host_factory, account, host_id):
+    """The cause of a 4xx answer to C(operation), naming the fix where there is one."""
+    status, server = err.status, err.server_message()
+    if status == 401 and operation in ('authenticate', 'check_api_key'):
+        return "authentication failed for login '%s' (wrong api_key or unknown login)" % login
+    if status == 401 and operation == 'create_host':
+        return ("the host factory token was refused: it has expired, was revoked or is unknown to this server, or "
+                "this machine's address (as the server sees it) is outside the token's CIDR restriction; use a "
+                "valid token whose CIDR includes this machine")
+    if status == 401:
+        return "the access token was rejected (%s)" % (server or 'expired or invalid')
+    if status == 403 and operation == 'create_tokens':
+        return "login '%s' has no execute privilege on host factory '%s'" % (login, host_factory)
+    if status == 403 and operation == 'revoke_token':
+        return "login '%s' has no update privilege on the token's host factory" % login
+    if status == 403 and operation == 'create_host':
+        return ("host '%s' already exists and belongs to another owner than this host factory; choose another id, "
+                "or have the host deleted or given to the host factory" % host_id)
+    if no_route(err) and operation == 'authenticate':
+        return ('no Conjur authentication at %s; check appliance_url (Conjur Cloud and Edge serve the API under '
+                '/api)' % err.url)
+    if no_route(err) and operation in ('create_tokens', 'revoke_token', 'create_host'):
+        return 'no host factory route at %s: %s' % (err.url, NO_ROUTE)
+    if status == 404 and host_factory:
+        return ("host factory '%s' not found in account '%s' (or not visible to login '%s', or host factories are "
+                "switched off on the server)" % (host_factory, account, login))
+    if status == 422 and operation == 'create_host' and server and 'authn/api-key' in server:
+        return ("the server requires the annotation authn/api-key=true on new hosts (API key authentication is off "
+                "by default there); drop the null or false value of authn/api-key from annotations (true is sent by "
+                "default)")
+    if status == 422 and operation == 'create_host' and server and server.startswith('Invalid id'):
+        return ("the server refuses id '%s' (%s): ids under conjur/ belong to Conjur itself; choose another id"
+                % (host_id, server))
+    if status in (400, 422) and server:
+        return 'the server rejected the request: %s' % server
+    return 'unexpected answer from %s%s' % (err.url, ': %s' % server if server else '')
+
+
 def conjur_error(err, operation, login=None, host_factory=None, account=None, host_id=None):
-    """Map an C(HttpError) from C(operation) to a L(ConjurError) whose one-line message names the likely cause.
+    """Map an C(HttpError) from C(operation) to a L(ConjurError) whose one-line message names the cause and the fix.
 
     C(operation) is one of C(authenticate), C(create_tokens), C(revoke_token), C(get_host_factory),
     C(create_host), C(check_api_key).
@@ -88,37 +154,12 @@ def conjur_error(err, operation, login=None, host_factory=None, account=None, ho
         'check_api_key': 'cannot check the API key',
     }.get(operation, 'Conjur request failed')
     status = err.status
-    cause = None
-    if isinstance(err, ApiError):
-        server = err.server_message()
-        if status >= 500 or status == 429:
-            cause = 'server error %s after %s attempts' % (status, err.attempts or 1)
-            if server:
-                cause += ' (%s)' % server
-        elif status == 401 and operation in ('authenticate', 'check_api_key'):
-            cause = "authentication failed for login '%s' (wrong api_key or unknown login)" % login
-        elif status == 401 and operation == 'create_host':
-            cause = ("the host factory token is invalid, expired or revoked, or this machine's address is outside "
-                     "the token's CIDR restriction")
-        elif status == 401:
-            cause = "the access token was rejected (%s)" % (server or 'expired or invalid')
-        elif status == 403 and operation == 'create_tokens':
-            cause = "login '%s' has no execute privilege on host factory '%s'" % (login, host_factory)
-        elif status == 403 and operation == 'revoke_token':
-            cause = "login '%s' has no update privilege on the token's host factory" % login
-        elif status == 403 and operation == 'create_host':
-            cause = "host '%s' already exists and is not owned by this host factory" % host_id
-        elif status == 404 and host_factory:
-            cause = "host factory '%s' not found in account '%s' (or not visible to login '%s')" % (
-                host_factory, account, login)
-        elif status in (400, 422) and server:
-            cause = 'the server rejected the request: %s' % server
-        else:
-            cause = 'unexpected answer from %s%s' % (err.url, ': %s' % server if server else '')
-        if status < 500 and status != 429:
-            cause += ' (HTTP %s)' % status
-    else:
+    if not isinstance(err, ApiError):
         cause = str(err)
+    elif transient_status(status):
+        cause = _server_busy(err, status)
+    else:
+        cause = '%s (HTTP %s)' % (_client_error_cause(err, operation, login, host_factory, account, host_id), status)
     error = ConjurError('%s: %s' % (doing, cause), status=status, url=err.url, body=err.body, attempts=err.attempts,
                         transient=err.transient)
     error.operation = operation  # which request failed (a failed login means that a mint was never sent)
@@ -288,7 +329,7 @@ class ConjurClient:
         try:
             self._protected('DELETE', url, 'revoke_token', expected=(200, 204))
         except ConjurError as exc:
-            if exc.status == 404:
+            if exc.status == 404 and (self.v4 or not no_route(exc)):  # v5: a token it does not know, not no route
                 return False
             raise
         return True

@@ -12,6 +12,9 @@ file (C(config_file)), then the default. The CA is one setting: C(ca_path)/C(ca_
 E(CONJUR_CERT_CONTENT), then E(CONJUR_CERT_FILE), then C(cert_file) of the configuration file. The doc fragment
 C(hostfactory.enrollment.conjur) documents the same order.
 
+Conjur Cloud (SaaS) is recognised by its host name, as the official Go client and CLI recognise it: an appliance URL
+without a path gets C(/api) appended, and the account defaults to C(conjur).
+
 Standard library only: the node probe resolves the settings exactly as the module does.
 """
 
@@ -29,6 +32,14 @@ from ._transport import transport_settings
 
 DEFAULT_CONFIG_FILE = '/etc/conjur.conf'
 DEFAULT_API_VERSION = 5
+CLOUD_ACCOUNT = 'conjur'
+CLOUD_API_PATH = '/api'
+# Host names of Conjur Cloud (Secrets Manager SaaS), production and CyberArk's own integration/test tenants: the
+# pattern of the official Go client (conjur-api-go ConjurCloudRegexp), matched on the lowercased host name of an
+# https:// URL only.
+CLOUD_HOST = re.compile(r'(\.secretsmgr|-secretsmanager)(\.cyberark\.cloud|\.integration-cyberark\.cloud'
+                        r'|\.test-cyberark\.cloud|\.dev-cyberark\.cloud|\.cyberark-everest-integdev\.cloud'
+                        r'|\.cyberark-everest-pre-prod\.cloud|\.sandbox-cyberark\.cloud|\.pt-cyberark\.cloud)\Z')
 
 ENV = {
     'appliance_url': 'CONJUR_APPLIANCE_URL',
@@ -116,8 +127,17 @@ def read_conf(path):
         raise ConjurConfigError("config_file '%s' cannot be read: %s" % (path, exc))
 
 
+def is_cloud_url(url):
+    """Whether C(url) is a Conjur Cloud appliance URL (an https:// URL whose host name is a Conjur Cloud one)."""
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme.lower() == 'https' and bool(CLOUD_HOST.search((parts.hostname or '').lower()))
+
+
 def normalize_appliance_url(url, warn=None):
-    """Validate the scheme and strip trailing slashes (the netrc machine must be byte-identical)."""
+    """Validate the scheme and strip trailing slashes (the netrc machine must be byte-identical).
+
+    A Conjur Cloud URL without a path gets C(/api), where Conjur Cloud serves its API.
+    """
     url = url.strip()
     parts = urllib.parse.urlsplit(url)
     if '@' in (parts.netloc or url.split('/', 1)[0]):
@@ -132,7 +152,10 @@ def normalize_appliance_url(url, warn=None):
                                 % urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, '', '')))
     if parts.scheme.lower() == 'http' and warn:
         warn('appliance_url %s uses http://: API keys and tokens travel unencrypted; use https://' % url.rstrip('/'))
-    return url.rstrip('/')
+    url = url.rstrip('/')
+    if is_cloud_url(url) and not urllib.parse.urlsplit(url).path:
+        url += CLOUD_API_PATH
+    return url
 
 
 def split_host_factory_id(host_factory, account):
@@ -151,7 +174,7 @@ def split_host_factory_id(host_factory, account):
     return hf_account, identifier
 
 
-def _api_version(value, config_file):
+def _api_version(value, config_file, appliance_url):
     try:
         value = int(DEFAULT_API_VERSION if value is None else value)
     except (TypeError, ValueError):
@@ -159,6 +182,9 @@ def _api_version(value, config_file):
     if value not in (4, 5):
         raise ConjurConfigError("api_version must be 4 or 5 (check %s and 'version' in %s)"
                                 % (ENV['api_version'], config_file))
+    if value == 4 and is_cloud_url(appliance_url):
+        raise ConjurConfigError('api_version 4 cannot be used with %s: Conjur Cloud serves only the v5 API (set '
+                                'api_version: 5)' % appliance_url)
     return value
 
 
@@ -179,7 +205,7 @@ class ConjurConnection:
 
     def __init__(self, appliance_url, account, login=None, api_key=None, authn_token_file=None, ca_path=None,
                  ca_content=None, validate_certs=True, timeout=30, retries=3, api_version=DEFAULT_API_VERSION,
-                 config_file=None):
+                 config_file=None, use_proxy=True):
         self.appliance_url = appliance_url
         self.account = account
         self.login = login
@@ -192,6 +218,7 @@ class ConjurConnection:
         self.retries = retries
         self.api_version = api_version
         self.config_file = config_file
+        self.use_proxy = use_proxy
 
     @classmethod
     def resolve(cls, params, environ=None, warn=None, credentials=False, use_config_file=True):
@@ -228,7 +255,7 @@ class ConjurConnection:
             raise _missing('appliance_url', config_file)
         appliance_url = normalize_appliance_url(appliance_url, warn)
 
-        account = given('account') or conf('account')
+        account = given('account') or conf('account') or (CLOUD_ACCOUNT if is_cloud_url(appliance_url) else None)
         if not account:
             raise _missing('account', config_file)
         if '/' in account or ':' in account:
@@ -244,7 +271,7 @@ class ConjurConnection:
         api_version = params.get('api_version')
         if api_version is None:
             api_version = environ.get(ENV['api_version']) or conf('api_version')
-        api_version = _api_version(api_version, config_file)
+        api_version = _api_version(api_version, config_file, appliance_url)
 
         transport = transport_settings(params, ConjurConfigError)
         login = api_key = token_file = None
@@ -255,7 +282,7 @@ class ConjurConnection:
         return cls(appliance_url, account, login=login, api_key=api_key, authn_token_file=token_file,
                    ca_path=ca_path, ca_content=ca_content, validate_certs=transport['validate_certs'],
                    timeout=transport['timeout'], retries=transport['retries'], api_version=api_version,
-                   config_file=config_file)
+                   config_file=config_file, use_proxy=transport['use_proxy'])
 
     @property
     def netrc_machine(self):
@@ -271,4 +298,4 @@ class ConjurConnection:
         """The settings without credentials: what may be stored or sent to another process."""
         return dict(appliance_url=self.appliance_url, account=self.account, ca_path=self.ca_path,
                     ca_content=self.ca_content, validate_certs=self.validate_certs, timeout=self.timeout,
-                    retries=self.retries, api_version=self.api_version)
+                    retries=self.retries, api_version=self.api_version, use_proxy=self.use_proxy)

@@ -25,8 +25,8 @@ from ._enrollment import PLAN_OPTIONS, make_plan
 from ._errors import CollectionError
 
 # The modules the probe needs, in import order (all standard library only).
-SOURCES = ('_errors', '_secrets', '_transport', '_files', '_conjur_settings', '_conjur_files', '_netrc', '_enrollment',
-           '_enroll_probe')
+SOURCES = ('_errors', '_secrets', '_transport', '_files', '_conjur_settings', '_conjur_files', '_netrc', '_host_ids',
+           '_enrollment', '_enroll_probe')
 # Options of type 'path': AnsibleModule expands them on the node; so does the probe.
 PATH_OPTIONS = ('identity_file', 'conf_file', 'cert_file', 'ca_path', 'config_file')
 

@@ -30,7 +30,8 @@ from ._files import (
     read_state,
     resolve_gid,
 )
-from ._netrc import existing_api_key, mask_netrc, merge_entry, unsafe_token_reason
+from ._host_ids import LOGIN_PREFIX, identity_entry, reserved_id_reason, with_record
+from ._netrc import mask_netrc, merge_entry, unsafe_token_reason
 from ._secrets import MASK
 
 KEEP, ENROLL, SKIP, FAIL = 'keep', 'enroll', 'skip', 'fail'
@@ -100,8 +101,8 @@ class Plan:
     """The decision for one host and the files to bring in line; L(verdict) is what the probe reports."""
 
     def __init__(self, host_id, login, machine, identity_file):
-        self.host_id = host_id
-        self.login = login
+        self.requested_id = host_id
+        self.login = login  # this machine's login: host/<requested id>, or the one the server gave it
         self.machine = machine
         self.identity_file = identity_file
         self.action = KEEP
@@ -120,6 +121,10 @@ class Plan:
     def enroll(self):
         return self.action == ENROLL
 
+    @property
+    def host_id(self):
+        return self.login[len(LOGIN_PREFIX):]
+
     def files(self):
         return ([self.identity] if self.identity else []) + self.config_files
 
@@ -129,13 +134,22 @@ class Plan:
         return self.action == ENROLL or any(f.differs for f in self.files())
 
     def identity_after(self, api_key):
-        """The identity file's text with C(api_key) in this host's entry."""
-        return merge_entry(self.identity.before or '', self.machine, self.login, api_key)
+        """The identity file's text with C(api_key) in this host's entry (and the record of the requested id when
+        the login is another one, see C(_host_ids))."""
+        text = merge_entry(self.identity.before or '', self.machine, self.login, api_key)
+        return with_record(text, self.machine, self.login, self.requested_id)
+
+    def ids(self):
+        """C(host_id), and C(requested_id) when the server placed the host elsewhere."""
+        ids = dict(host_id=self.host_id)
+        if self.host_id != self.requested_id:
+            ids['requested_id'] = self.requested_id
+        return ids
 
     def result(self):
         """The module's result before anything is done (a host that needs nothing returns just this)."""
         return dict(changed=False, enrolled=False, rotated=False, needs_token=self.needs_token, verified=False,
-                    host={}, changed_files=[], login=self.login, identity_file=self.identity_file)
+                    host={}, changed_files=[], login=self.login, identity_file=self.identity_file, **self.ids())
 
     def verdict(self):
         """What the probe reports: secret-free, and C(done) only when the module would do nothing at all."""
@@ -152,7 +166,10 @@ def host_login(host_id, connection):
     host_id = (host_id or '').strip()
     if not host_id:
         raise EnrollmentError('id must not be empty')
-    login = 'host/%s' % host_id
+    reason = reserved_id_reason(host_id)
+    if reason:
+        raise EnrollmentError("id '%s' is reserved: %s" % (host_id, reason))
+    login = LOGIN_PREFIX + host_id
     machine = connection.netrc_machine
     for name, value, token in (('id', host_id, login), ('appliance_url', connection.appliance_url, machine)):
         reason = unsafe_token_reason(token)
@@ -241,7 +258,9 @@ def make_plan(options, connection, have_token, hide=None):
 
     states = read_files(dict(options, identity_file=identity_file))
     identity_state = states['identity_file']
-    plan.current_key = existing_api_key(identity_state.text if identity_state else None, machine, login)
+    found = identity_entry(identity_state.text if identity_state else None, machine, host_id)
+    if found:
+        plan.login, plan.current_key = found
     if hide and plan.current_key:
         hide(plan.current_key)
     plan.verify_existing = bool(plan.current_key and options.get('verify') and not options.get('rotate'))
@@ -259,7 +278,10 @@ def make_plan(options, connection, have_token, hide=None):
     return plan
 
 
-def missing_token_message(plan):
+def missing_token_message(plan, token_file=None):
     reason = 'rotate is true' if plan.current_key else 'no entry for it in %s' % plan.identity_file
+    if token_file:
+        return ("%s must be enrolled (%s) but host_factory_token_file '%s' does not exist (put the token there, or set "
+                "missing_token: skip)" % (plan.login, reason, token_file))
     return ('%s must be enrolled (%s) but no host_factory_token was given (set the option or the environment variable '
             'CONJUR_HOST_FACTORY_TOKEN, or missing_token: skip)' % (plan.login, reason))

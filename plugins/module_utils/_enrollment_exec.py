@@ -8,7 +8,8 @@
 """Carries out an enrollment plan on the node: the work of M(hostfactory.enrollment.hostfactory_host).
 
 The decision is L(_enrollment.make_plan)'s; this runs it: check an existing key, create the host with the host
-factory token, write the identity, configuration and CA files atomically, and fill the module's result.
+factory token, write the identity (under the login of the id the server returned), configuration and CA files
+atomically, remove a token file that served its purpose, and fill the module's result.
 
 A run that writes takes the enrollment lock next to the identity file and plans again under it, so that of two runs
 on one machine the second sees what the first one wrote. Before the host is created, every file it will write is
@@ -24,7 +25,7 @@ from ansible.module_utils.basic import env_fallback
 
 from ._conjur import ConjurClient, conjur_argument_spec
 from ._conjur_settings import LOGIN_OPTIONS, ConjurConnection
-from ._enrollment import FAIL, PLAN_OPTIONS, EnrollmentError, make_plan, missing_token_message
+from ._enrollment import FAIL, PLAN_OPTIONS, SKIP, EnrollmentError, make_plan, missing_token_message
 from ._errors import ParameterError
 from ._files import (
     FileError,
@@ -36,13 +37,21 @@ from ._files import (
     numeric_mode,
     write_file_atomic,
 )
+from ._host_ids import LOGIN_PREFIX, returned_host_id
+from ._netrc import unsafe_token_reason
 from ._secrets import MASK, clean_module_secrets
+from ._token_file import read_token_file, remove_token_file
 
 HOST_KEYS = ('id', 'created_at', 'owner', 'permissions', 'annotations')
 SELINUX_AND_ATTRIBUTE_OPTIONS = ('seuser', 'serole', 'selevel', 'setype', 'attributes')
 DEFAULT_LOCK_TIMEOUT = 120
-# Room reserved for the API key before the server sends it (Conjur's keys have about 55 characters).
+# Room reserved for the API key before the server sends it (Conjur's keys have about 55 characters), which also
+# covers a host id the server places under a policy branch.
 API_KEY_ALLOWANCE = 1024
+# Sent unless the annotations say otherwise: servers with CONJUR_AUTHN_API_KEY_DEFAULT=false create no host without it.
+DEFAULT_ANNOTATIONS = {'authn/api-key': 'true'}
+HOST_MUTUALLY_EXCLUSIVE = [('host_factory_token', 'host_factory_token_file')]
+HOST_REQUIRED_IF = [('remove_token_file', True, ('host_factory_token_file',))]
 
 
 def enrollment_argument_spec():
@@ -71,6 +80,8 @@ def host_argument_spec():
     spec.update(
         id=dict(type='str', required=True),
         host_factory_token=dict(type='str', no_log=True, fallback=(env_fallback, ['CONJUR_HOST_FACTORY_TOKEN'])),
+        host_factory_token_file=dict(type='path', no_log=False),
+        remove_token_file=dict(type='bool', default=False),
         missing_token=dict(type='str', choices=['fail', 'skip'], default='fail', no_log=False),
         return_api_key=dict(type='bool', default=False, no_log=False),
     )
@@ -78,12 +89,13 @@ def host_argument_spec():
 
 
 def annotation_values(annotations):
-    """Annotations as the form sends them (C(annotations[KEY]=VALUE)): strings, booleans as C(true)/C(false).
+    """Annotations as the form sends them (C(annotations[KEY]=VALUE)): L(DEFAULT_ANNOTATIONS) unless given, strings,
+    booleans as C(true)/C(false); a null value sends no annotation of that name.
 
     Raises L(EnrollmentError) for a key the form cannot carry (empty, or with C([) or C(]), which would change the
     field's name) and for a value that is not a scalar (a dict or a list would be sent as its Python repr).
     """
-    values = {}
+    values = dict(DEFAULT_ANNOTATIONS)
     for key, value in (annotations or {}).items():
         key = str(key)
         if not key.strip() or '[' in key or ']' in key:
@@ -92,9 +104,12 @@ def annotation_values(annotations):
         if isinstance(value, (dict, list, tuple, set)):
             raise EnrollmentError("annotations: the value of '%s' is a %s; annotation values must be strings, "
                                   "numbers or booleans" % (key, 'dict' if isinstance(value, dict) else 'list'))
+        if value is None:
+            values.pop(key, None)
+            continue
         if isinstance(value, bool):
             value = 'true' if value else 'false'
-        values[key] = '' if value is None else str(value)
+        values[key] = str(value)
     return values
 
 
@@ -109,6 +124,7 @@ class Enrollment:
                            changed_files=[], login=None, identity_file=self.params['identity_file'])
         self.diffs = []
         self.connection = None
+        self.token = None
         self._client = None
 
     # -- helpers ----------------------------------------------------------------------------------------------------
@@ -162,9 +178,8 @@ class Enrollment:
 
     def make_plan(self):
         options = dict((name, self.params.get(name)) for name in PLAN_OPTIONS)
-        plan = self.plan = make_plan(options, self.connection, have_token=bool(self.params['host_factory_token']),
-                                     hide=self.hide)
-        self.result.update(login=plan.login, identity_file=plan.identity_file)
+        plan = self.plan = make_plan(options, self.connection, have_token=bool(self.token), hide=self.hide)
+        self.result.update(login=plan.login, identity_file=plan.identity_file, **plan.ids())
         return plan
 
     # -- the run ----------------------------------------------------------------------------------------------------
@@ -177,6 +192,10 @@ class Enrollment:
             raise ParameterError('lock_timeout must be 0 or more seconds, got %s' % params['lock_timeout'])
         self.connection = ConjurConnection.resolve(
             dict((k, v) for k, v in params.items() if k not in LOGIN_OPTIONS), warn=self.module.warn)
+        self.token = params['host_factory_token']
+        if params['host_factory_token_file']:
+            self.token = read_token_file(params['host_factory_token_file'])
+            self.hide(self.token)
         plan = self.make_plan()
         if self.module.check_mode or not plan.writes:
             # Nothing is written, so no lock: files are replaced by rename, so they are always read whole.
@@ -196,7 +215,7 @@ class Enrollment:
 
         self.result['needs_token'] = plan.needs_token
         if plan.action == FAIL:
-            raise EnrollmentError(missing_token_message(plan))
+            raise EnrollmentError(missing_token_message(plan, params['host_factory_token_file']))
         for warning in plan.warnings:
             self.module.warn(warning)
 
@@ -219,6 +238,8 @@ class Enrollment:
                                       % (plan.login, plan.identity_file))
             self.result['verified'] = True
 
+        if params['remove_token_file'] and plan.action != SKIP:
+            self.remove_token_file(params['host_factory_token_file'])
         if params['return_api_key'] and api_key:
             self.result['api_key'] = api_key
         if self.module._diff and self.diffs:  # pylint: disable=protected-access
@@ -248,8 +269,8 @@ class Enrollment:
         """Create the host and write its files, all prepared beforehand; return the new API key."""
         prepared = self.prepare(plan)
         try:
-            api_key = self.create_host(plan.host_id)
-            self.result.update(enrolled=True, rotated=plan.current_key is not None)
+            api_key = self.create_host()
+            self.result.update(enrolled=True, rotated=plan.current_key is not None, login=plan.login, **plan.ids())
             plan.identity.after = plan.identity_after(api_key)
             try:
                 self.sync(plan.identity, '%s (new API key)' % plan.identity_file, prepared[plan.identity_file])
@@ -267,14 +288,30 @@ class Enrollment:
                 prepared_file.discard()
         return api_key
 
-    def create_host(self, host_id):
-        """Create the host; keep its record (without the key) in the result and return the new API key."""
-        host = self.client().create_host(self.params['host_factory_token'], host_id,
-                                         annotation_values(self.params['annotations']))
+    def create_host(self):
+        """Create the host; take its login from the id the server returned, keep its record (without the key) in the
+        result and return the new API key."""
+        plan = self.plan
+        host = self.client().create_host(self.token, plan.requested_id, annotation_values(self.params['annotations']))
         api_key = host.pop('api_key')
         self.hide(api_key)
         self.result['host'] = dict((key, host.get(key)) for key in HOST_KEYS)
+        login = LOGIN_PREFIX + returned_host_id(host.get('id'), plan.requested_id)
+        reason = unsafe_token_reason(login)
+        if reason:
+            raise EnrollmentError('%s was enrolled as %s, which cannot be written to the netrc identity file (%s); its '
+                                  'API key is lost' % (plan.login, login, reason))
+        plan.login = login
         return api_key
+
+    def remove_token_file(self, path):
+        """Remove the token file once the machine holds its identity (reported as a change)."""
+        self.result['token_file_removed'] = False
+        if not os.path.lexists(path):
+            return
+        if not self.module.check_mode:
+            remove_token_file(path)
+        self.result.update(changed=True, token_file_removed=True)
 
 
 def unsaved_key_message(plan, exc):

@@ -5,7 +5,7 @@
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
 
-"""One HTTP path for the collection: request, retry with backoff and jitter, typed errors, secret redaction.
+"""One HTTP path for the collection: request, proxy, retry with backoff and jitter, typed errors, secret redaction.
 
 Shared by the Conjur and the Rackspace clients. Built on ``ansible.module_utils.urls.Request``.
 """
@@ -16,11 +16,13 @@ import email.utils
 import http.client
 import json
 import random
+import re
 import socket
 import ssl
 import time
 import urllib.error
 import urllib.parse
+import urllib.request
 
 from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
 from ansible.module_utils.urls import Request
@@ -31,6 +33,10 @@ from ._secrets import Redactor
 
 BODY_LIMIT = 300
 RETRY_STATUSES = frozenset((429,))
+# Statuses whose Retry-After header is honoured; a longer wait than MAX_RETRY_AFTER seconds ends the retries.
+RETRY_AFTER_STATUSES = frozenset((429, 503))
+MAX_RETRY_AFTER = 30.0
+_TUNNEL_STATUS = re.compile(r'Tunnel connection failed: (\d{3})')
 
 
 def strip_query(url):
@@ -84,6 +90,8 @@ class ApiError(HttpError):
         super().__init__(message, status=status, url=url, body=body, attempts=attempts,
                          transient=transient_status(status))
         self.headers = headers or {}
+        # seconds the server asked to wait (Retry-After) when that was too long to wait for; otherwise None
+        self.retry_after = None
 
     def server_message(self):
         """The C(error.message) of a JSON error body, or a plain-text body; None for empty and HTML bodies."""
@@ -158,6 +166,23 @@ def parse_retry_after(value, now=None):
     return max(0.0, when.timestamp() - now)
 
 
+def proxy_for(url, use_proxy=True):
+    """The proxy a request to C(url) goes through (from the environment, as urllib picks it), or None.
+
+    Only C(scheme://host:port) is returned: a user name or password in the proxy URL never reaches a message.
+    """
+    if not use_proxy:
+        return None
+    parts = urllib.parse.urlsplit(url)
+    proxy = urllib.request.getproxies().get(parts.scheme.lower())
+    if not proxy or urllib.request.proxy_bypass(parts.netloc):
+        return None
+    if '://' not in proxy:
+        proxy = 'http://' + proxy
+    proxy_parts = urllib.parse.urlsplit(proxy)
+    return '%s://%s' % (proxy_parts.scheme, proxy_parts.netloc.rpartition('@')[2])
+
+
 def _tls_message(reason):
     text = str(getattr(reason, 'verify_message', '') or reason)
     if isinstance(reason, ssl.SSLCertVerificationError) or 'CERTIFICATE_VERIFY_FAILED' in str(reason):
@@ -170,8 +195,10 @@ class HttpClient:
 
     def __init__(self, validate_certs=True, ca_path=None, ca_content=None, timeout=30, retries=3,
                  backoff=0.5, max_backoff=8.0, secrets=None, user_agent='hostfactory.enrollment',
-                 sleep=time.sleep, rng=None):
+                 sleep=time.sleep, rng=None, use_proxy=True, max_retry_after=MAX_RETRY_AFTER):
         self.validate_certs = validate_certs
+        self.use_proxy = use_proxy
+        self.max_retry_after = max_retry_after
         self.ca_path = ca_path
         self.ca_content = ca_content
         self.timeout = timeout
@@ -247,7 +274,10 @@ class HttpClient:
     def _attempt(self, method, url, data, headers):
         safe_url = self._safe_url(url)
         what = '%s %s' % (method, safe_url)
-        request = Request(use_proxy=True, follow_redirects='none', validate_certs=self.validate_certs,
+        proxy = proxy_for(url, self.use_proxy)
+        if proxy:
+            what += ' through the proxy %s' % proxy
+        request = Request(use_proxy=self.use_proxy, follow_redirects='none', validate_certs=self.validate_certs,
                           http_agent=self.user_agent)
         try:
             handle = request.open(method, url, data=data, headers=headers, timeout=self.timeout,
@@ -263,6 +293,11 @@ class HttpClient:
             reason = exc.reason
             if isinstance(reason, ssl.SSLError):
                 raise ConnectionFailure('%s failed: %s' % (what, _tls_message(reason)), url=safe_url, transient=False)
+            tunnel = _TUNNEL_STATUS.search(str(reason))
+            if tunnel:  # the proxy refused the CONNECT: only its own 5xx may pass on a retry
+                raise ConnectionFailure('%s failed: the proxy answered the CONNECT with HTTP %s; check https_proxy and '
+                                        'no_proxy, or set use_proxy: false' % (what, tunnel.group(1)), url=safe_url,
+                                        transient=int(tunnel.group(1)) >= 500)
             raise ConnectionFailure('%s failed: %s' % (what, self.redact(_reason(reason))), url=safe_url)
         except ssl.SSLError as exc:
             raise ConnectionFailure('%s failed: %s' % (what, _tls_message(exc)), url=safe_url, transient=False)
@@ -291,7 +326,7 @@ class HttpClient:
     # -- retry policy -----------------------------------------------------------------------------------------------
     def _delay(self, retry_index, retry_after=None):
         if retry_after is not None:
-            return min(self.max_backoff, retry_after)
+            return retry_after  # already checked against max_retry_after
         cap = min(self.max_backoff, self.backoff * (2 ** retry_index))
         return self.rng.uniform(0, cap)
 
@@ -328,8 +363,14 @@ class HttpClient:
                 error = self._api_error(method, response, attempt)
                 if not error.transient or attempt >= max_attempts:
                     raise self.redacted(error)
-                if response.status == 429:
+                if response.status in RETRY_AFTER_STATUSES:
                     retry_after = parse_retry_after(response.header('Retry-After'))
+                    if retry_after is not None and retry_after > self.max_retry_after:
+                        error.retry_after = retry_after
+                        error.message += ('; the server asks to retry after %d seconds, longer than the %d this client '
+                                          'waits' % (retry_after, self.max_retry_after))
+                        error.args = (error.message,)
+                        raise self.redacted(error)
             delay = self._delay(attempt - 1, retry_after)
             self.sleep(delay)
 

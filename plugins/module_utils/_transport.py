@@ -5,7 +5,7 @@
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
 
-"""The transport options every API module shares (TLS, timeout, retries) and their check.
+"""The transport options every API module shares (TLS, proxy, timeout, retries) and their check.
 
 Documented once by the doc fragment C(hostfactory.enrollment.transport); the Conjur and Rackspace argspecs extend
 L(transport_argument_spec). Standard library only.
@@ -22,6 +22,7 @@ def transport_argument_spec():
         ca_path=dict(type='path'),
         ca_content=dict(type='str'),
         validate_certs=dict(type='bool', default=True),
+        use_proxy=dict(type='bool', default=True),
         timeout=dict(type='int', default=30),
         retries=dict(type='int', default=3),
     )
@@ -34,5 +35,7 @@ def transport_settings(params, error_class=ParameterError):
         raise error_class('timeout must be at least 1 second, got %s' % timeout)
     if retries is None or retries < 0:
         raise error_class('retries must be 0 or more, got %s' % retries)
+    use_proxy = params.get('use_proxy')
     return dict(validate_certs=params.get('validate_certs', True), ca_path=params.get('ca_path'),
-                ca_content=params.get('ca_content'), timeout=timeout, retries=retries)
+                ca_content=params.get('ca_content'), timeout=timeout, retries=retries,
+                use_proxy=True if use_proxy is None else bool(use_proxy))

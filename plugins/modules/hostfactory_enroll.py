@@ -123,6 +123,9 @@ notes:
     aborted before it (C(max_fail_percentage) exceeded, C(any_errors_fatal), C(meta) V(end_play)), the tokens expire
     after O(token_duration).
   - Neither the token nor the API keys appear in the output, also at C(-vvvv).
+  - Proxies (O(use_proxy)) are taken from the environment of the process that sends each request - the
+    controller's environment (of C(ansible-playbook)) for minting and revoking, the machine's (with the task's
+    C(environment)) for the enrollment itself.
 seealso:
   - module: hostfactory.enrollment.hostfactory_host
   - module: hostfactory.enrollment.hostfactory_token
@@ -161,6 +164,16 @@ login:
   returned: unless O(revoke_minted=true)
   type: str
   sample: host/web-01
+host_id:
+  description: See RV(hostfactory.enrollment.hostfactory_host#module:host_id).
+  returned: unless O(revoke_minted=true)
+  type: str
+  sample: data/ansible/web-01
+requested_id:
+  description: See RV(hostfactory.enrollment.hostfactory_host#module:requested_id).
+  returned: when the server placed the host elsewhere than O(id)
+  type: str
+  sample: web-01
 identity_file:
   description: Path of the identity file.
   returned: unless O(revoke_minted=true)

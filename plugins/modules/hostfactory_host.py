@@ -15,11 +15,16 @@ description:
     server returns straight into the netrc identity file O(identity_file), in the format the official Conjur
     clients read (C(machine <appliance_url>/authn), C(login host/<id>), C(password <api key>)). The API key
     never travels back to the controller unless O(return_api_key=true).
+  - The host id the server returns is the one written. A host factory may create the host under a policy branch
+    (Conjur Cloud does), for example C(data/ansible/web-01) for O(id=web-01); the login is then
+    C(host/data/ansible/web-01), RV(host_id) and RV(requested_id) report both ids, and the entry ends with a
+    comment that records the requested id (C(# hostfactory.enrollment) ...) so that the next run recognises it.
   - Entries for other machines in the identity file are kept as they are. The file is replaced atomically (a
     temporary file in the same directory, synced and renamed) and is never readable by others while it is written.
-  - Idempotent. When the identity file already holds an entry for this appliance with the login C(host/<id>), no
-    request is made and nothing changes, unless O(rotate=true). An entry for the same appliance with B(another)
-    login (another host id) is replaced by a new enrollment.
+  - Idempotent. When the identity file already holds an entry for this appliance with the login C(host/<id>), or
+    with the login the server returned for O(id) (recognised by that comment), no request is made and nothing
+    changes, unless O(rotate=true). An entry for the same appliance with B(another) login (another host id, or a
+    branch login without the comment for this O(id)) is replaced by a new enrollment.
   - Optionally writes, in the same call, the rest of the machine's Conjur client configuration (O(conf_file) and
     O(cert_file)). One module call per host does the whole job.
   - Needs only the Python standard library on the managed node.
@@ -65,7 +70,9 @@ options:
         control characters, which not every netrc reader can handle.
       - It must be ASCII, because the C(netrc) module of Python 3.9 and 3.10 rejects a whole file that holds one non-ASCII
         character.
-      - The server creates the host in the host factory's account at the root of the policy tree.
+      - Ids under C(conjur/) are reserved by Conjur and refused before any request.
+      - The server creates the host in the host factory's account, at the root of the policy tree (Conjur Open
+        Source and Enterprise) or under a policy branch of the host factory's (Conjur Cloud); see RV(host_id).
       - If a host with this id already exists and is owned by the host factory, the server B(rotates its API key),
         so any other machine that uses the same id loses its identity. Give every machine its own id.
     type: str
@@ -73,13 +80,34 @@ options:
   host_factory_token:
     description:
       - Host factory token to create the host with.
-      - If not set, the environment variable E(CONJUR_HOST_FACTORY_TOKEN) is used.
+      - If not set, the environment variable E(CONJUR_HOST_FACTORY_TOKEN) is used (and then counts as this option
+        for O(host_factory_token_file)).
       - Surrounding white space (a trailing newline from a file lookup or C(echo)) is removed; a value that still
         holds white space or a control character is refused before any request, with a message that names the
         option and never shows the value.
       - Only needed when the host must be enrolled (no usable entry in O(identity_file), or O(rotate=true)). See
         O(missing_token) for what happens when it is needed and not given.
+      - Mutually exclusive with O(host_factory_token_file).
     type: str
+  host_factory_token_file:
+    description:
+      - Path of a file on the machine that holds the host factory token, for example written by cloud-init at first
+        boot. White space around the token (a final line break, also Unicode spaces) is ignored.
+      - The file must be a regular file (not a symbolic link, FIFO or device) that belongs to root or to the user
+        the module runs as, and that group and others can neither read nor write (mode V(0600) or V(0400));
+        otherwise the module fails before any request.
+      - A file that does not exist counts as no token (see O(missing_token)).
+      - Mutually exclusive with O(host_factory_token).
+    type: path
+  remove_token_file:
+    description:
+      - Remove O(host_factory_token_file) once the machine holds a working identity, also when it was enrolled
+        already and the token was not needed. The removal is reported as a change.
+      - The file stays when the enrollment fails, or with O(missing_token=skip) while the machine has no identity,
+        so that a later run can use it. In check mode nothing is removed.
+      - Requires O(host_factory_token_file).
+    type: bool
+    default: false
   missing_token:
     description:
       - What to do when the host needs to be enrolled and no O(host_factory_token) was given.
@@ -116,7 +144,8 @@ options:
       - Never used and never sent to the machine, see O(login).
     type: path
 notes:
-  - Both the host factory token and the API key are hidden from the module's output, warnings and errors.
+  - Both the host factory token (also when read from O(host_factory_token_file)) and the API key are hidden from the
+    module's output, warnings and errors.
   - The integration tests keep the files the machine receives and search them for the controller's credentials,
     with the remote files kept and with pipelining.
   - With O(api_version=4) the legacy Conjur 4 route is used; the netrc machine is still C(<appliance_url>/authn).
@@ -134,8 +163,7 @@ EXAMPLES = r"""
     ca_content: "{{ conjur_ca_pem }}"
     host_factory_token: "{{ hf_token }}"
     id: "{{ inventory_hostname }}"
-    annotations:
-      authn/api-key: true
+    annotations:  # authn/api-key: true is sent as well, unless set here (to null for none)
       provisioned-by: ansible
     conf_file: /etc/conjur.conf
     cert_file: /etc/conjur.pem
@@ -183,7 +211,8 @@ EXAMPLES = r"""
   become: true
 
 # Enrollment at first boot with cloud-init and ansible-pull: the token is handed to the instance only,
-# CIDR-restricted to its address, and the API key never leaves the machine. Cloud-init user data:
+# CIDR-restricted to its address, in a file that the module removes once the machine holds its identity; the API
+# key never leaves the machine. Cloud-init user data:
 #
 #   #cloud-config
 #   write_files:
@@ -191,18 +220,35 @@ EXAMPLES = r"""
 #       permissions: '0600'
 #       content: 1bcarsc2bqvsxt6cnd74xem8yf15gtma71vp23y315n0z201c1jza7
 #   runcmd:
-#     - ["sh", "-c", "CONJUR_HOST_FACTORY_TOKEN=$(cat /run/conjur-hf-token) ansible-pull -i localhost,
-#        -U https://git.example.com/bootstrap.git enroll.yml; rm -f /run/conjur-hf-token"]
+#     - [ansible-pull, -i, 'localhost,', -U, 'https://git.example.com/bootstrap.git', enroll.yml]
 #
-# enroll.yml in that repository (connection: local, hosts: localhost) holds this task; the token comes from the
-# environment variable CONJUR_HOST_FACTORY_TOKEN:
+# enroll.yml in that repository (connection: local, hosts: localhost) holds this task:
 - name: Enroll at first boot
   hostfactory.enrollment.hostfactory_host:
     appliance_url: https://conjur.example.com
     account: myorg
     ca_path: /usr/local/share/ca-certificates/conjur.crt
     id: "{{ ansible_facts['hostname'] }}"
+    host_factory_token_file: /run/conjur-hf-token
+    remove_token_file: true
     conf_file: /etc/conjur.conf
+
+- name: Conjur Cloud - the /api path and the account conjur are implied; hosts land under the factory's branch
+  hostfactory.enrollment.hostfactory_host:
+    appliance_url: https://mytenant.secretsmgr.cyberark.cloud
+    host_factory_token: "{{ hf_token }}"
+    id: "{{ inventory_hostname }}"
+  register: enrollment  # enrollment.host_id is for example data/ansible/web-01
+
+- name: Conjur Edge, reached through the corporate proxy of the environment (use_proxy is true by default)
+  hostfactory.enrollment.hostfactory_host:
+    appliance_url: https://edge.example.com:8443/api
+    account: conjur
+    host_factory_token: "{{ hf_token }}"
+    id: "{{ inventory_hostname }}"
+  environment:
+    https_proxy: http://proxy.example.com:3128
+    no_proxy: localhost,127.0.0.1
 """
 
 RETURN = r"""
@@ -233,10 +279,31 @@ verified:
   type: bool
   sample: false
 login:
-  description: The login written to the identity file.
+  description: The login written to the identity file, C(host/) and RV(host_id).
   returned: always
   type: str
   sample: host/web-01
+host_id:
+  description:
+    - The id of this machine's host as the server knows it, taken from the server's answer when the host was created
+      (the account and C(:host:) stripped), otherwise from the identity file.
+    - It differs from O(id) when the host factory places its hosts under a policy branch; RV(requested_id) is then
+      returned too.
+    - Before an enrollment in check mode, O(id).
+  returned: success
+  type: str
+  sample: data/ansible/web-01
+requested_id:
+  description: O(id), when the server placed the host elsewhere (RV(host_id) differs).
+  returned: when RV(host_id) differs from O(id)
+  type: str
+  sample: web-01
+token_file_removed:
+  description:
+    - Whether O(host_factory_token_file) was removed (in check mode, would be removed).
+  returned: when O(remove_token_file=true) and the module succeeded with an identity in place
+  type: bool
+  sample: true
 identity_file:
   description: Path of the identity file.
   returned: always
@@ -289,6 +356,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur import CONJUR_MUTUALLY_EXCLUSIVE
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._enrollment_exec import (
+    HOST_MUTUALLY_EXCLUSIVE,
+    HOST_REQUIRED_IF,
     Enrollment,
     host_argument_spec,
 )
@@ -298,7 +367,8 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors imp
 def main():
     module = AnsibleModule(
         argument_spec=host_argument_spec(),
-        mutually_exclusive=CONJUR_MUTUALLY_EXCLUSIVE,
+        mutually_exclusive=CONJUR_MUTUALLY_EXCLUSIVE + HOST_MUTUALLY_EXCLUSIVE,
+        required_if=HOST_REQUIRED_IF,
         supports_check_mode=True,
         add_file_common_args=True,
     )

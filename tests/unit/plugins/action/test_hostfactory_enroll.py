@@ -43,7 +43,7 @@ def iso(seconds_from_now):
 
 
 # -- argument spec and the arguments of the node ------------------------------------------------------------------
-MODULE_ONLY = ('host_factory_token', 'missing_token', 'return_api_key')
+MODULE_ONLY = ('host_factory_token', 'host_factory_token_file', 'remove_token_file', 'missing_token', 'return_api_key')
 # The verdicts of the probe (module_utils/_enroll_probe) that the flow tests need.
 MISSING = {'done': False, 'needs_token': True, 'warnings': []}
 PARTIAL = {'done': False, 'needs_token': False, 'warnings': []}
@@ -96,6 +96,15 @@ def test_node_arguments_carry_no_credential_and_the_resolved_connection():
     assert node['appliance_url'] == URL and node['api_version'] == 5 and node['ca_content'] == CA
     assert node['missing_token'] == 'skip' and node['cert_file'] == '/etc/conjur.pem'
     assert ADMIN_KEY not in json.dumps(node)
+    assert node['use_proxy'] is True
+    assert plugin.node_arguments(validated(use_proxy=False), plugin.controller_connection(validated()))[
+        'use_proxy'] is False
+
+
+def test_a_cloud_url_reaches_the_node_with_its_api_prefix_and_account():
+    args = validated(appliance_url='https://tenant.secretsmgr.cyberark.cloud', account=None)
+    node = plugin.node_arguments(args, plugin.controller_connection(args))
+    assert (node['appliance_url'], node['account']) == ('https://tenant.secretsmgr.cyberark.cloud/api', 'conjur')
 
 
 # -- results -------------------------------------------------------------------------------------------------------
@@ -165,7 +174,7 @@ def test_enrolled_host_costs_the_probe_only(store, tmp_path):
     act.probe = lambda module_args, task_vars: probe(module_args)  # the real planner, on this machine
     result = act.enroll(validated(identity_file=str(identity)), store, {})
     assert result == dict(changed=False, enrolled=False, rotated=False, needs_token=False, verified=False, host={},
-                          changed_files=[], login='host/web-01', identity_file=str(identity))
+                          changed_files=[], login='host/web-01', identity_file=str(identity), host_id='web-01')
     assert node.calls == [] and act.mints == []
 
 

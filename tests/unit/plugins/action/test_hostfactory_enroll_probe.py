@@ -38,6 +38,7 @@ from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_args import patch_module_args
 
 
+RECORD = ' # hostfactory.enrollment: requested id %s'
 OTHER_CA = '-----BEGIN CERTIFICATE-----\nMIIBother\n-----END CERTIFICATE-----\n'
 
 
@@ -185,6 +186,17 @@ def mutate(name, tmp, paths, args):
         os.link(conf, cert)
     elif name == 'identity owned by another user':
         os.chown(identity, os.geteuid() + 4321, -1)
+    elif name == 'returned id, recorded for this id':
+        write(identity, render_entry(MACHINE, 'host/data/ansible/web-01', API_KEY) + RECORD % 'web-01' + '\n')
+    elif name == 'returned id, recorded for another id':
+        write(identity, render_entry(MACHINE, 'host/data/ansible/web-01', API_KEY) + RECORD % 'web-02' + '\n')
+    elif name == 'returned id, not recorded':
+        write(identity, render_entry(MACHINE, 'host/data/ansible/web-01', API_KEY) + '\n')
+    elif name == 'returned id, recorded, verify':
+        write(identity, render_entry(MACHINE, 'host/data/ansible/web-01', API_KEY) + RECORD % 'web-01' + '\n')
+        args = dict(args, verify=True)
+    elif name == 'reserved id':
+        args = dict(args, id='conjur/web-01')
     elif name != 'in place':
         raise AssertionError(name)
     return dict((k, v) for k, v in args.items() if v is not None), env
@@ -198,7 +210,9 @@ STATES = ['in place', 'missing identity', 'empty identity', 'entry without passw
           'cert_file without any CA', 'unwritable conf directory', 'unknown group',
           'identity is a symbolic link', 'identity is a dangling symbolic link', 'identity is a FIFO',
           'conf is a symbolic link', 'CA file is a FIFO', 'node conf file is a FIFO', 'conf_file is identity_file',
-          'cert_file is a hard link of conf_file']
+          'cert_file is a hard link of conf_file', 'returned id, recorded for this id',
+          'returned id, recorded for another id', 'returned id, not recorded', 'returned id, recorded, verify',
+          'reserved id']
 if os.geteuid() == 0:  # only root can give a file to another user
     STATES.append('identity owned by another user')
 # What both must answer in the states that are refused.
@@ -231,6 +245,11 @@ def test_probe_and_module_agree(node, capfd, state):
     asked_for_token = module['needs_token'] or module['enrolled']
     assert verdict['needs_token'] == asked_for_token
     module_did_nothing = not module['changed'] and not module['needs_token'] and not NoRequests.calls
+    if state == 'returned id, recorded for this id':
+        assert verdict['done'] and verdict['result']['host_id'] == 'data/ansible/web-01'
+        assert verdict['result']['requested_id'] == 'web-01'
+    if state.startswith('returned id, recorded for another') or state == 'returned id, not recorded':
+        assert verdict['needs_token'] and module['needs_token'] and module['login'] == 'host/web-01'
     if verdict['done']:
         assert module_did_nothing
         expected = dict((k, v) for k, v in module.items() if k not in ('warnings', 'invocation'))

@@ -33,6 +33,14 @@ BASE = {'appliance_url': 'https://conjur.example.com', 'account': 'myorg', 'logi
         'config_file': '/nonexistent/conjur.conf'}
 
 
+def token_not_found(token):
+    """Conjur's answer to DELETE /host_factory_tokens/{token} for a token it does not know: a record not found (404
+    with a JSON body), not a missing route (404 with an empty body)."""
+    return (404, {'error': {'code': 'not_found', 'message': "Host_factory_token '%s' not found in account '*'" % token,
+                            'target': 'host_factory_token',
+                            'details': {'code': 'not_found', 'target': 'id', 'message': '*:host_factory_token:' + token}}})
+
+
 def resolve(args, login_required=True, warn=None):
     """Validate C(args) with the real argument spec (defaults), then resolve the connection (environment, conf)."""
     validator = ArgumentSpecValidator(conjur_argument_spec(with_login=True),

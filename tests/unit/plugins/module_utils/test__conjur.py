@@ -35,6 +35,7 @@ from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.
     TOKEN_JSON,
     FakeServer,
     resolve,
+    token_not_found,
 )
 
 
@@ -212,7 +213,12 @@ def test_v4_create_tokens_route_and_optional_expiration():
               "'myorg:host_factory:provisioning/hosts' (HTTP 403)"),
     (404, {'error': {'code': 'not_found', 'message': "Host_factory 'x' not found"}},
      "cannot create host factory tokens: host factory 'myorg:host_factory:provisioning/hosts' not found in account "
-     "'myorg' (or not visible to login 'admin') (HTTP 404)"),
+     "'myorg' (or not visible to login 'admin', or host factories are switched off on the server) (HTTP 404)"),
+    # no route at all (host factories switched off, or not the API's URL): 404 with an empty body
+    (404, '', "cannot create host factory tokens: no host factory route at https://conjur.example.com/host_factory_tokens: "
+              "host factories are switched off on this server (CONJUR_HOST_FACTORIES_ENABLED=false; ask its "
+              "administrators), or appliance_url is not the Conjur API (Conjur Cloud and Edge serve it under /api) "
+              "(HTTP 404)"),
     (422, {'error': {'code': 'unprocessable_entity', 'message': "Invalid IP address or CIDR range '1.2.3'"}},
      "cannot create host factory tokens: the server rejected the request: Invalid IP address or CIDR range '1.2.3' "
      "(HTTP 422)"),
@@ -250,20 +256,25 @@ def test_connection_failure_is_wrapped():
 def test_revoke_token_routes_and_results():
     client, server = make_client()
     server.on('POST', '/authn/myorg/admin/authenticate', AUTHN_OK)
-    server.on('DELETE', '/host_factory_tokens/' + HF_TOKEN, (204, ''), (404, ''), (403, ''))
+    server.on('DELETE', '/host_factory_tokens/' + HF_TOKEN, (204, ''), token_not_found(HF_TOKEN), (403, ''),
+              (404, ''))
     assert client.revoke_token(HF_TOKEN) is True
     assert client.revoke_token(HF_TOKEN) is False
     with pytest.raises(ConjurError) as info:
         client.revoke_token(HF_TOKEN)
     assert 'no update privilege' in str(info.value)
     assert HF_TOKEN not in str(info.value) and HF_TOKEN not in info.value.url
+    with pytest.raises(ConjurError) as info:  # no route: the token was not revoked, whatever became of it
+        client.revoke_token(HF_TOKEN)
+    assert 'no host factory route at' in str(info.value) and HF_TOKEN not in str(info.value)
 
 
 def test_v4_revoke_route():
     client, server = make_client({'appliance_url': 'https://conjur4/api', 'api_version': 4})
     server.on('POST', '/api/authn/users/admin/authenticate', AUTHN_OK)
-    server.on('DELETE', '/api/host_factories/tokens/' + HF_TOKEN, (204, ''))
+    server.on('DELETE', '/api/host_factories/tokens/' + HF_TOKEN, (204, ''), (404, ''))
     assert client.revoke_token(HF_TOKEN) is True
+    assert client.revoke_token(HF_TOKEN) is False  # v4 error bodies are undocumented: every 404 means gone
 
 
 def test_get_host_factory_v5_and_v4():
@@ -288,8 +299,9 @@ def test_get_host_factory_not_found():
     server.on('POST', '/authn/myorg/bob/authenticate', AUTHN_OK)
     with pytest.raises(ConjurError) as info:
         client.get_host_factory('apps/web')
-    assert "host factory 'myorg:host_factory:apps/web' not found in account 'myorg' (or not visible to login 'bob')" \
-        in str(info.value)
+    assert str(info.value) == ("cannot read host factory: host factory 'myorg:host_factory:apps/web' not found in "
+                               "account 'myorg' (or not visible to login 'bob', or host factories are switched off on "
+                               "the server) (HTTP 404)")
 
 
 # -- hosts ----------------------------------------------------------------------------------------------------------
@@ -321,20 +333,72 @@ def test_create_host_v4_normalises_response():
     assert server.calls[0]['query'] == 'id=web-01'
 
 
-@pytest.mark.parametrize('status, text', [
-    (401, "the host factory token is invalid, expired or revoked, or this machine's address is outside the token's "
-          "CIDR restriction"),
-    (403, "host 'web-01' already exists and is not owned by this host factory"),
-    (422, 'the server rejected the request: param is missing or the value is empty: id'),
+API_KEY_OFF = ("API key authentication for hosts is disabled by default and will be removed in a future release. Add "
+               "the 'authn/api-key' annotation to this host with the value 'true' to ensure authentication works as "
+               "expected for this host in the future.")
+
+
+@pytest.mark.parametrize('status, body, text', [
+    (401, '', "the host factory token was refused: it has expired, was revoked or is unknown to this server, or this "
+              "machine's address (as the server sees it) is outside the token's CIDR restriction; use a valid token "
+              "whose CIDR includes this machine"),
+    (403, '', "host 'web-01' already exists and belongs to another owner than this host factory; choose another id, "
+              "or have the host deleted or given to the host factory"),
+    (404, '', "no host factory route at https://conjur.example.com/host_factories/hosts: host factories are switched "
+              "off on this server (CONJUR_HOST_FACTORIES_ENABLED=false; ask its administrators), or appliance_url is "
+              "not the Conjur API (Conjur Cloud and Edge serve it under /api)"),
+    (422, {'error': {'code': 'parameter_missing', 'message': 'param is missing or the value is empty: id'}},
+     'the server rejected the request: param is missing or the value is empty: id'),
+    (422, {'error': {'code': 'policy_invalid', 'message': API_KEY_OFF}},
+     "the server requires the annotation authn/api-key=true on new hosts (API key authentication is off by default "
+     "there); drop the null or false value of authn/api-key from annotations (true is sent by default)"),
+    (422, {'error': {'code': 'argument_error', 'message': 'Invalid id: conjurweb-01'}},  # Conjur 1.22.1's rule
+     "the server refuses id 'web-01' (Invalid id: conjurweb-01): ids under conjur/ belong to Conjur itself; choose "
+     "another id"),
 ])
-def test_create_host_errors(status, text):
+def test_create_host_errors(status, body, text):
     client, server = make_client()
-    server.on('POST', '/host_factories/hosts',
-              (status, {'error': {'message': 'param is missing or the value is empty: id'}} if status == 422 else ''))
+    server.on('POST', '/host_factories/hosts', (status, body))
     with pytest.raises(ConjurError) as info:
         client.create_host(HF_TOKEN, 'web-01')
     assert str(info.value) == 'cannot create host: %s (HTTP %s)' % (text, status)
     assert len(server.calls) == 1
+
+
+@pytest.mark.parametrize('retry_after, attempts, text', [
+    ('1', 3, 'the server is rate-limiting requests (HTTP 429 after 3 attempts); run again later or with fewer forks'),
+    ('3600', 1, 'the server is rate-limiting requests (HTTP 429 after 1 attempt); run again later or with fewer '
+                'forks; the server asks to wait 3600 seconds before a retry'),
+])
+def test_rate_limited_create_host(retry_after, attempts, text):
+    client, server = make_client({'retries': 2})
+    server.on('POST', '/host_factories/hosts', (429, '<html>429 Too Many Requests</html>', {'Retry-After': retry_after}))
+    with pytest.raises(ConjurError) as info:
+        client.create_host(HF_TOKEN, 'web-01')
+    assert str(info.value) == 'cannot create host: ' + text
+    assert len(server.calls) == attempts
+
+
+def test_authentication_without_route_names_the_api_prefix():
+    client, server = make_client({'appliance_url': 'https://edge.example.com:8443'})
+    with pytest.raises(ConjurError) as info:
+        client.authenticate()
+    assert str(info.value) == ('cannot authenticate to Conjur: no Conjur authentication at '
+                               'https://edge.example.com:8443/authn/myorg/admin/authenticate; check appliance_url '
+                               '(Conjur Cloud and Edge serve the API under /api) (HTTP 404)')
+
+
+def test_routes_under_a_path_prefix():
+    client, server = make_client({'appliance_url': 'https://edge.example.com:8443/api/'})
+    server.on('POST', '/api/authn/myorg/admin/authenticate', AUTHN_OK)
+    server.on('POST', '/api/host_factory_tokens', (200, [{'token': HF_TOKEN, 'expiration': 'x', 'cidr': []}]))
+    server.on('POST', '/api/host_factories/hosts', (201, HOST_V5))
+    server.on('DELETE', '/api/host_factory_tokens/' + HF_TOKEN, (204, ''))
+    client.create_tokens('provisioning/hosts', '2050-01-01T00:00:00Z')
+    client.create_host(HF_TOKEN, 'web-01')
+    assert client.revoke_token(HF_TOKEN) is True
+    assert server.paths() == ['POST /api/authn/myorg/admin/authenticate', 'POST /api/host_factory_tokens',
+                              'POST /api/host_factories/hosts', 'DELETE /api/host_factory_tokens/' + HF_TOKEN]
 
 
 def test_create_host_response_without_api_key():

@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import ParameterError
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_settings import (
     ConjurConfigError,
+    is_cloud_url,
     normalize_appliance_url,
     parse_conf,
     read_conf,
@@ -158,6 +159,82 @@ def test_api_key_from_the_environment_is_cleaned(monkeypatch):
         resolve(args)
     assert str(info.value).startswith('CONJUR_AUTHN_API_KEY holds white space or a control character')
     assert API_KEY[:9] not in str(info.value)
+
+
+# -- Conjur Cloud and Edge -------------------------------------------------------------------------------------------
+
+CLOUD_SUFFIXES = ('cyberark.cloud', 'integration-cyberark.cloud', 'test-cyberark.cloud', 'dev-cyberark.cloud',
+                  'cyberark-everest-integdev.cloud', 'cyberark-everest-pre-prod.cloud', 'sandbox-cyberark.cloud',
+                  'pt-cyberark.cloud')
+
+
+@pytest.mark.parametrize('suffix', CLOUD_SUFFIXES)
+@pytest.mark.parametrize('pattern', ['https://tenant.secretsmgr.%s', 'https://tenant-secretsmanager.%s',
+                                     'https://eu.tenant.secretsmgr.%s', 'https://TENANT.SecretsMgr.%s:443/'])
+def test_cloud_urls_are_recognised(pattern, suffix):
+    assert is_cloud_url(pattern % suffix.upper() if 'TENANT' in pattern else pattern % suffix)
+
+
+@pytest.mark.parametrize('url', [
+    'http://tenant.secretsmgr.cyberark.cloud',  # https only, as the Go client
+    'https://secretsmgr.cyberark.cloud',  # no tenant label
+    'https://tenant.cyberark.cloud',
+    'https://anything.integration-cyberark.cloud',
+    'https://tenant.secretsmgrXcyberarkYcloud.com',
+    'https://tenant.secretsmgr.cyberark.cloud.attacker.example.com',
+    'https://conjur.example.com/tenant.secretsmgr.cyberark.cloud',
+    'https://user@conjur.example.com#tenant.secretsmgr.cyberark.cloud',
+    'https://conjur.example.com',
+])
+def test_other_urls_are_not_cloud(url):
+    assert not is_cloud_url(url)
+
+
+@pytest.mark.parametrize('given, expected', [
+    ('https://tenant.secretsmgr.cyberark.cloud', 'https://tenant.secretsmgr.cyberark.cloud/api'),
+    ('https://tenant.secretsmgr.cyberark.cloud/', 'https://tenant.secretsmgr.cyberark.cloud/api'),
+    ('https://tenant.secretsmgr.cyberark.cloud/api/', 'https://tenant.secretsmgr.cyberark.cloud/api'),
+    ('https://tenant-secretsmanager.cyberark.cloud:443', 'https://tenant-secretsmanager.cyberark.cloud:443/api'),
+    ('https://tenant.secretsmgr.cyberark.cloud/custom', 'https://tenant.secretsmgr.cyberark.cloud/custom'),
+    ('https://edge.example.com:8443/api/', 'https://edge.example.com:8443/api'),  # Edge: the prefix is given
+    ('https://conjur.example.com', 'https://conjur.example.com'),
+])
+def test_cloud_urls_get_the_api_prefix_once(given, expected):
+    assert normalize_appliance_url(given) == expected
+    assert normalize_appliance_url(expected) == expected  # the node resolves the controller's URL to itself
+
+
+def test_cloud_account_defaults_to_conjur_and_an_explicit_one_wins(monkeypatch, tmp_path):
+    args = {k: v for k, v in BASE.items() if k != 'account'}
+    conn = resolve(dict(args, appliance_url='https://tenant.secretsmgr.cyberark.cloud'))
+    assert (conn.appliance_url, conn.account) == ('https://tenant.secretsmgr.cyberark.cloud/api', 'conjur')
+    assert conn.netrc_machine == 'https://tenant.secretsmgr.cyberark.cloud/api/authn'
+    assert conn.full_host_factory_id('data/hf') == 'conjur:host_factory:data/hf'
+    assert resolve(dict(BASE, appliance_url='https://tenant.secretsmgr.cyberark.cloud')).account == 'myorg'
+    monkeypatch.setenv('CONJUR_ACCOUNT', 'from-env')
+    assert resolve(dict(args, appliance_url='https://tenant.secretsmgr.cyberark.cloud')).account == 'from-env'
+    monkeypatch.delenv('CONJUR_ACCOUNT')
+    conf = tmp_path / 'conjur.conf'
+    conf.write_text('account: from-conf\n')
+    conn = resolve(dict(args, appliance_url='https://tenant.secretsmgr.cyberark.cloud', config_file=str(conf)))
+    assert conn.account == 'from-conf'
+    with pytest.raises(ConjurConfigError, match="missing Conjur connection setting account"):
+        resolve(dict(args, appliance_url='https://edge.example.com:8443/api'))  # Edge has no default account
+
+
+def test_cloud_refuses_the_v4_api():
+    with pytest.raises(ConjurConfigError) as info:
+        resolve(dict(BASE, appliance_url='https://tenant.secretsmgr.cyberark.cloud', api_version=4))
+    assert str(info.value) == ('api_version 4 cannot be used with https://tenant.secretsmgr.cyberark.cloud/api: '
+                               'Conjur Cloud serves only the v5 API (set api_version: 5)')
+    assert resolve(dict(BASE, appliance_url='https://conjur4.example.com/api', api_version=4)).appliance_url == (
+        'https://conjur4.example.com/api')  # a v4 URL is used as given: no prefix is added
+
+
+def test_use_proxy_is_a_transport_setting_kept_in_the_public_settings():
+    assert resolve(BASE).use_proxy is True
+    conn = resolve(dict(BASE, use_proxy=False))
+    assert conn.use_proxy is False and conn.public()['use_proxy'] is False
 
 
 def test_invalid_account_and_timeouts():

@@ -43,7 +43,7 @@ def test_a_node_in_the_module_layout_is_done_with_the_module_result(node):
     verdict = probe(args)
     assert verdict == {'done': True, 'needs_token': False, 'warnings': [], 'result': dict(
         changed=False, enrolled=False, rotated=False, needs_token=False, verified=False, host={}, changed_files=[],
-        login='host/web-01', identity_file=paths['conjur.identity'])}
+        login='host/web-01', identity_file=paths['conjur.identity'], host_id='web-01')}
 
 
 def test_a_missing_identity_needs_a_token(node):

@@ -25,6 +25,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._http impor
     ResponseError,
     form_encode,
     parse_retry_after,
+    proxy_for,
     strip_query,
 )
 
@@ -217,13 +218,81 @@ def test_backoff_doubles_up_to_max_backoff(server):
     assert sleeps.delays == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
 
 
-@pytest.mark.parametrize('retry_after, expected', [('3', 3.0), ('100', 8.0), ('0', 0.0)])
-def test_429_honours_retry_after_up_to_max_backoff(server, retry_after, expected):
-    server.script = [{'status': 429, 'headers': {'Retry-After': retry_after}}, {'status': 200, 'body': '{}'}]
+@pytest.mark.parametrize('status', [429, 503])
+@pytest.mark.parametrize('retry_after, expected', [('3', 3.0), ('30', 30.0), ('0', 0.0)])
+def test_retry_after_is_honoured_up_to_max_retry_after(server, status, retry_after, expected):
+    server.script = [{'status': status, 'headers': {'Retry-After': retry_after}}, {'status': 200, 'body': '{}'}]
     sleeps = Sleeps()
     http = client(retries=2, max_backoff=8.0, sleep=sleeps)
     http.request('GET', server.url + '/r')
     assert sleeps.delays == [expected]
+    assert len(server.requests) == 2
+
+
+def test_retry_after_beyond_the_maximum_ends_the_retries(server):
+    server.script = [{'status': 429, 'headers': {'Retry-After': '100'}}, {'status': 200, 'body': '{}'}]
+    sleeps = Sleeps()
+    http = client(retries=3, max_retry_after=30, sleep=sleeps)
+    with pytest.raises(ApiError) as info:
+        http.request('GET', server.url + '/r')
+    assert sleeps.delays == [] and len(server.requests) == 1
+    assert info.value.retry_after == 100
+    assert str(info.value).endswith('; the server asks to retry after 100 seconds, longer than the 30 this client waits')
+
+
+def test_retry_after_is_bounded_by_the_retries(server):
+    server.script = [{'status': 429, 'headers': {'Retry-After': '2'}}]
+    sleeps = Sleeps()
+    http = client(retries=2, sleep=sleeps)
+    with pytest.raises(ApiError) as info:
+        http.request('GET', server.url + '/r')
+    assert sleeps.delays == [2.0, 2.0] and len(server.requests) == 3
+    assert info.value.attempts == 3 and info.value.retry_after is None
+
+
+# -- proxies ----------------------------------------------------------------------------------------------------------
+
+PROXY_ENV = ('https_proxy', 'HTTPS_PROXY', 'http_proxy', 'HTTP_PROXY', 'no_proxy', 'NO_PROXY', 'all_proxy',
+             'ALL_PROXY')
+
+
+@pytest.fixture
+def proxy_env(monkeypatch):
+    for name in PROXY_ENV:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_proxy_for_follows_the_environment_and_never_shows_credentials(proxy_env):
+    assert proxy_for('https://conjur.example.com/authn') is None
+    proxy_env.setenv('HTTPS_PROXY', 'http://user:pass%40word@proxy.example.com:3128')
+    assert proxy_for('https://conjur.example.com/authn') == 'http://proxy.example.com:3128'
+    proxy_env.setenv('https_proxy', 'proxy2.example.com:8080')  # the lowercase variable wins; no scheme = http
+    assert proxy_for('https://conjur.example.com:8443/api') == 'http://proxy2.example.com:8080'
+    assert proxy_for('http://conjur.example.com') is None  # http:// URLs use http_proxy
+    assert proxy_for('https://conjur.example.com', use_proxy=False) is None
+    proxy_env.setenv('no_proxy', 'example.com,127.0.0.1')
+    assert proxy_for('https://conjur.example.com:8443/api') is None
+    assert proxy_for('https://127.0.0.1:8443/api') is None
+    assert proxy_for('https://localhost:8443/api') == 'http://proxy2.example.com:8080'  # names are not resolved
+
+
+def test_requests_go_through_the_proxy_unless_use_proxy_is_false(server, proxy_env):
+    """A proxy that refuses connections: the request fails naming it; use_proxy=false goes straight to the server."""
+    closed = _start()
+    closed_url = closed.url
+    closed.shutdown()
+    closed.server_close()
+    proxy_env.setenv('http_proxy', 'http://user:%s@%s' % (SECRET, closed_url.split('://')[1]))
+    with pytest.raises(ConnectionFailure) as info:
+        client(retries=0).request('GET', server.url + '/r')
+    assert str(info.value) == 'GET %s/r through the proxy %s failed: connection refused' % (server.url, closed_url)
+    assert SECRET not in str(info.value)
+    assert server.requests == []
+    assert client(retries=0, use_proxy=False).request('GET', server.url + '/r').status == 200
+    proxy_env.setenv('no_proxy', '127.0.0.1')
+    assert client(retries=0).request('GET', server.url + '/r').status == 200
+    assert len(server.requests) == 2
 
 
 def test_parse_retry_after_http_date():
@@ -426,3 +495,38 @@ def test_api_error_server_message_variants():
     assert err('text body').server_message() == 'text body'
     assert err('').server_message() is None
     assert err('<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>').server_message() is None
+
+
+class RefusingProxy(http.server.BaseHTTPRequestHandler):
+    """A proxy that answers every CONNECT with the status in the server's C(status)."""
+
+    protocol_version = 'HTTP/1.1'
+
+    def log_message(self, *args):
+        pass
+
+    def do_CONNECT(self):  # noqa: N802 (the http.server naming)
+        self.server.requests.append(self.path)
+        self.send_response(self.server.status)
+        self.send_header('Content-Length', '0')
+        self.end_headers()
+
+
+@pytest.mark.parametrize('status, attempts', [(407, 1), (502, 3)])
+def test_a_proxy_refusing_the_tunnel_is_named_and_only_its_5xx_retried(proxy_env, status, attempts):
+    proxy = http.server.ThreadingHTTPServer(('127.0.0.1', 0), RefusingProxy)
+    proxy.daemon_threads = True
+    proxy.requests = []
+    proxy.status = status
+    threading.Thread(target=proxy.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        proxy_env.setenv('https_proxy', 'http://127.0.0.1:%d' % proxy.server_port)
+        with pytest.raises(ConnectionFailure) as info:
+            client(retries=2).request('GET', 'https://conjur.example.com/authn')
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+    assert proxy.requests == ['conjur.example.com:443'] * attempts
+    assert str(info.value).startswith('GET https://conjur.example.com/authn through the proxy http://127.0.0.1:%d '
+                                      'failed: the proxy answered the CONNECT with HTTP %d; check https_proxy and '
+                                      'no_proxy, or set use_proxy: false' % (proxy.server_port, status))

@@ -41,6 +41,7 @@ class FakeClient:
     valid_keys = set()
     create_error = None
     new_key = NEW_KEY
+    branch = ''  # a host factory whose hosts land under this policy branch
 
     def __init__(self, connection):
         self.connection = connection
@@ -50,7 +51,7 @@ class FakeClient:
         if FakeClient.create_error:
             raise FakeClient.create_error
         FakeClient.valid_keys = {FakeClient.new_key}
-        return dict(HOST, api_key=FakeClient.new_key)
+        return dict(HOST, id='myorg:host:%s%s' % (FakeClient.branch, host_id), api_key=FakeClient.new_key)
 
     def check_api_key(self, login, api_key):
         FakeClient.calls.append(('check_api_key', login))
@@ -63,6 +64,7 @@ def fake_client(monkeypatch):
     FakeClient.valid_keys = set()
     FakeClient.create_error = None
     FakeClient.new_key = NEW_KEY
+    FakeClient.branch = ''
     monkeypatch.setattr(_enrollment_exec, 'ConjurClient', FakeClient)
     monkeypatch.delenv('CONJUR_HOST_FACTORY_TOKEN', raising=False)
     for name in ('CONJUR_APPLIANCE_URL', 'CONJUR_ACCOUNT', 'CONJUR_CERT_FILE', 'CONJUR_VERSION'):
@@ -108,8 +110,11 @@ def file_mode(path):
 
 def test_annotation_values():
     assert _enrollment_exec.annotation_values({'authn/api-key': True, 'off': False, 'n': 3, 'none': None}) == {
-        'authn/api-key': 'true', 'off': 'false', 'n': '3', 'none': ''}
-    assert _enrollment_exec.annotation_values(None) == {}
+        'authn/api-key': 'true', 'off': 'false', 'n': '3'}
+    assert _enrollment_exec.annotation_values(None) == {'authn/api-key': 'true'}
+    assert _enrollment_exec.annotation_values({'team': 'web'}) == {'authn/api-key': 'true', 'team': 'web'}
+    assert _enrollment_exec.annotation_values({'authn/api-key': False}) == {'authn/api-key': 'false'}
+    assert _enrollment_exec.annotation_values({'authn/api-key': None, 'team': 'web'}) == {'team': 'web'}
 
 
 @pytest.mark.parametrize('annotations, message', [
@@ -132,10 +137,10 @@ def test_annotations_the_form_cannot_carry_are_refused_before_any_request(capfd,
 def test_a_token_with_surrounding_white_space_is_sent_without_it(capfd, files, fake_client, raw, monkeypatch):
     _out, result = run(capfd, files, host_factory_token=raw)
     assert result['enrolled'] is True
-    assert fake_client.calls == [('create_host', TOKEN, 'web-01', {})]
+    assert fake_client.calls == [('create_host', TOKEN, 'web-01', {'authn/api-key': 'true'})]
     monkeypatch.setenv('CONJUR_HOST_FACTORY_TOKEN', raw)
     _out, result = run(capfd, files, rotate=True)
-    assert result['rotated'] is True and fake_client.calls[-1] == ('create_host', TOKEN, 'web-01', {})
+    assert result['rotated'] is True and fake_client.calls[-1] == ('create_host', TOKEN, 'web-01', {'authn/api-key': 'true'})
 
 
 def test_a_token_with_a_nul_inside_is_refused_before_any_request(capfd, files, fake_client):
@@ -155,8 +160,9 @@ def test_enroll_writes_identity_and_hides_key(capfd, files, fake_client):
     assert result['host'] == dict((k, HOST[k]) for k in _enrollment_exec.HOST_KEYS)
     assert result['changed_files'] == [files['identity']]
     assert result['login'] == 'host/web-01'
-    assert fake_client.calls == [('create_host', TOKEN, 'web-01', {'team': 'web'})]
+    assert fake_client.calls == [('create_host', TOKEN, 'web-01', {'authn/api-key': 'true', 'team': 'web'})]
     assert read(files['identity']) == render_entry(MACHINE, 'host/web-01', NEW_KEY) + '\n'
+    assert result['host_id'] == 'web-01' and 'requested_id' not in result
     assert file_mode(files['identity']) == 0o600
     assert NEW_KEY not in out and TOKEN not in out
     assert 'api_key' not in result
@@ -432,8 +438,9 @@ def test_conf_diff_in_check_mode(capfd, files):
 
 def test_server_error_is_one_line_and_nothing_written(capfd, files, fake_client):
     fake_client.create_error = ConjurError(
-        "cannot create host: the host factory token is invalid, expired or revoked, or this machine's address is "
-        "outside the token's CIDR restriction (HTTP 401)", status=401)
+        "cannot create host: the host factory token was refused: it has expired, was revoked or is unknown to this "
+        "server, or this machine's address (as the server sees it) is outside the token's CIDR restriction; use a "
+        "valid token whose CIDR includes this machine (HTTP 401)", status=401)
     out, result = run(capfd, files, host_factory_token=TOKEN)
     assert result['failed'] is True and '\n' not in result['msg'] and 'CIDR' in result['msg']
     assert result['changed'] is False and result['enrolled'] is False and result['host'] == {}
@@ -488,3 +495,173 @@ def test_login_options_are_accepted_and_not_needed(capfd, files, fake_client):
     """module_defaults for the conjur action group may set them; this module does not use them."""
     _out, result = run(capfd, files, host_factory_token=TOKEN, login='admin', api_key='admin-api-key-value')
     assert result['enrolled'] is True and result.get('failed') is not True
+
+
+# -- the host id the server returns -------------------------------------------------------------------------------------
+
+RECORD = ' # hostfactory.enrollment: requested id web-01'
+BRANCH_ENTRY = render_entry(MACHINE, 'host/data/ansible/web-01', NEW_KEY) + RECORD + '\n'
+
+
+def test_the_returned_id_is_written_and_reported(capfd, files, fake_client):
+    fake_client.branch = 'data/ansible/'
+    out, result = run(capfd, files, host_factory_token=TOKEN)
+    assert result['enrolled'] is True
+    assert (result['login'], result['host_id'], result['requested_id']) == (
+        'host/data/ansible/web-01', 'data/ansible/web-01', 'web-01')
+    assert result['host']['id'] == 'myorg:host:data/ansible/web-01'
+    assert read(files['identity']) == BRANCH_ENTRY
+    assert NEW_KEY not in out
+
+
+def test_a_rerun_recognises_the_returned_id(capfd, files, fake_client):
+    fake_client.branch = 'data/ansible/'
+    run(capfd, files, host_factory_token=TOKEN)
+    fake_client.calls = []
+    _out, result = run(capfd, files, host_factory_token=TOKEN)
+    assert result['changed'] is False and result['enrolled'] is False and fake_client.calls == []
+    assert (result['login'], result['host_id'], result['requested_id']) == (
+        'host/data/ansible/web-01', 'data/ansible/web-01', 'web-01')
+    fake_client.valid_keys = {NEW_KEY}
+    _out, result = run(capfd, files, verify=True)
+    assert result['verified'] is True and fake_client.calls == [('check_api_key', 'host/data/ansible/web-01')]
+
+
+def test_rotating_a_returned_id_keeps_its_record(capfd, files, fake_client):
+    fake_client.branch = 'data/ansible/'
+    with open(files['identity'], 'w') as handle:
+        handle.write(render_entry(MACHINE, 'host/data/ansible/web-01', OLD_KEY) + RECORD + '\n')
+    _out, result = run(capfd, files, host_factory_token=TOKEN, rotate=True)
+    assert result['rotated'] is True and fake_client.calls[0][2] == 'web-01'
+    assert read(files['identity']) == BRANCH_ENTRY
+
+
+@pytest.mark.parametrize('identity', [
+    # another id's identity under a branch, recorded for that id (a copied image, or a renamed machine)
+    render_entry(MACHINE, 'host/data/ansible/web-01', OLD_KEY) + ' # hostfactory.enrollment: requested id web-02',
+    # the same login without the record: not written for this request
+    render_entry(MACHINE, 'host/data/ansible/web-01', OLD_KEY),
+    # the record belongs to another appliance's entry
+    render_entry('https://other.example.com/authn', 'host/data/ansible/web-01', OLD_KEY) + RECORD + '\n'
+    + render_entry(MACHINE, 'host/data/ansible/web-01', OLD_KEY),
+])
+def test_an_identity_not_recorded_for_this_id_is_not_ours(capfd, files, fake_client, identity):
+    with open(files['identity'], 'w') as handle:
+        handle.write(identity + '\n')
+    _out, result = run(capfd, files, host_factory_token=TOKEN)
+    assert result['enrolled'] is True and result['rotated'] is False
+    assert [call[2] for call in fake_client.calls] == ['web-01']
+    assert render_entry(MACHINE, 'host/web-01', NEW_KEY) in read(files['identity'])
+
+
+def test_back_at_the_root_the_record_goes(capfd, files, fake_client):
+    with open(files['identity'], 'w') as handle:
+        handle.write(render_entry(MACHINE, 'host/data/ansible/web-01', OLD_KEY) + RECORD + '\n')
+    run(capfd, files, host_factory_token=TOKEN, rotate=True)  # this server creates hosts at the root
+    assert read(files['identity']) == render_entry(MACHINE, 'host/web-01', NEW_KEY) + '\n'
+
+
+@pytest.mark.parametrize('host_id', ['conjur/web-01', '/conjur/factories/x'])
+def test_reserved_ids_are_refused_before_any_request(capfd, files, fake_client, host_id):
+    _out, result = run(capfd, files, id=host_id, host_factory_token=TOKEN)
+    assert result['failed'] is True
+    assert result['msg'] == "id '%s' is reserved: ids under conjur/ belong to Conjur itself; choose another id" % host_id
+    assert fake_client.calls == [] and not os.path.exists(files['identity'])
+
+
+# -- a token handed over in a file --------------------------------------------------------------------------------------
+
+def token_file(files, content=TOKEN + '\n', mode=0o600):
+    path = str(files['dir'] / 'hf-token')
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write(content)
+    os.chmod(path, mode)
+    return path
+
+
+def test_the_token_file_enrolls_and_is_removed_once_the_identity_is_written(capfd, files, fake_client):
+    path = token_file(files, content='\u00a0 %s \u2003\n' % TOKEN)  # Unicode white space around it
+    out, result = run(capfd, files, host_factory_token_file=path, remove_token_file=True)
+    assert result['enrolled'] is True and result['token_file_removed'] is True
+    assert fake_client.calls[0][1] == TOKEN
+    assert not os.path.exists(path)
+    assert TOKEN not in out and NEW_KEY not in out
+
+
+def test_the_token_file_is_removed_when_already_enrolled(capfd, files, fake_client):
+    write_identity(files)
+    path = token_file(files)
+    _out, result = run(capfd, files, host_factory_token_file=path, remove_token_file=True, check=True)
+    assert result['changed'] is True and result['token_file_removed'] is True and os.path.exists(path)
+    _out, result = run(capfd, files, host_factory_token_file=path, remove_token_file=True)
+    assert result['changed'] is True and result['token_file_removed'] is True and not os.path.exists(path)
+    assert fake_client.calls == [] and result['changed_files'] == []
+    _out, result = run(capfd, files, host_factory_token_file=path, remove_token_file=True)
+    assert result['changed'] is False and result['token_file_removed'] is False
+
+
+def test_the_token_file_stays_without_remove_or_without_identity(capfd, files, fake_client):
+    path = token_file(files)
+    _out, result = run(capfd, files, host_factory_token_file=path)
+    assert result['enrolled'] is True and 'token_file_removed' not in result and os.path.exists(path)
+    os.unlink(files['identity'])
+    fake_client.create_error = ConjurError('cannot create host: server error 503 after 4 attempts', status=503)
+    _out, result = run(capfd, files, host_factory_token_file=path, remove_token_file=True)
+    assert result['failed'] is True and os.path.exists(path)
+
+
+def test_a_missing_token_file_is_a_missing_token(capfd, files, fake_client):
+    path = str(files['dir'] / 'absent-token')
+    _out, result = run(capfd, files, host_factory_token_file=path, remove_token_file=True)
+    assert result['failed'] is True
+    assert result['msg'] == ("host/web-01 must be enrolled (no entry for it in %s) but host_factory_token_file '%s' "
+                             "does not exist (put the token there, or set missing_token: skip)" % (files['identity'], path))
+    _out, result = run(capfd, files, host_factory_token_file=path, remove_token_file=True, missing_token='skip')
+    assert result['needs_token'] is True and result['changed'] is False and 'token_file_removed' not in result
+
+
+@pytest.mark.parametrize('kind, reason', [
+    ('mode 0640', "is accessible by group or others (mode 0640); make it 0600"),
+    ('mode 0604', "is accessible by group or others (mode 0604); make it 0600"),
+    ('symbolic link', 'is a symbolic link; give the path of the file itself'),
+    ('fifo', 'is not a regular file'),
+    ('directory', 'is not a regular file'),
+    ('empty', 'is empty'),
+    ('white space only', 'is empty'),
+    ('two words', 'holds more than one word; it must hold the token alone'),
+    ('not utf-8', 'is not UTF-8 text'),
+    ('too large', 'is larger than 4096 bytes: it does not hold a host factory token'),
+])
+def test_unsafe_token_files_are_refused_before_any_request(capfd, files, fake_client, kind, reason):
+    path = str(files['dir'] / 'hf-token')
+    if kind.startswith('mode'):
+        token_file(files, mode=int(kind.split()[1], 8))
+    elif kind == 'symbolic link':
+        os.rename(token_file(files), path + '.real')
+        os.symlink(path + '.real', path)
+    elif kind == 'fifo':
+        os.mkfifo(path, 0o600)
+    elif kind == 'directory':
+        os.mkdir(path, 0o700)
+    elif kind == 'not utf-8':
+        with open(path, 'wb') as handle:
+            handle.write(b'\xff\xfe' + TOKEN.encode())
+        os.chmod(path, 0o600)
+    else:
+        token_file(files, content={'empty': '', 'white space only': ' \n\t\u00a0', 'two words': TOKEN + ' ' + TOKEN,
+                                   'too large': 'x' * 4097}[kind])
+    out, result = run(capfd, files, host_factory_token_file=path, remove_token_file=True)
+    assert result['failed'] is True
+    assert result['msg'] == "host_factory_token_file '%s' %s" % (path, reason)
+    assert fake_client.calls == [] and not os.path.exists(files['identity']) and os.path.lexists(path)
+    assert TOKEN not in out
+
+
+def test_token_file_options_are_checked(capfd, files, fake_client):
+    _out, result = run(capfd, files, host_factory_token=TOKEN, host_factory_token_file=token_file(files))
+    assert result['failed'] is True
+    assert result['msg'] == 'parameters are mutually exclusive: host_factory_token|host_factory_token_file'
+    _out, result = run(capfd, files, host_factory_token=TOKEN, remove_token_file=True)
+    assert result['failed'] is True
+    assert result['msg'] == 'remove_token_file is True but all of the following are missing: host_factory_token_file'
+    assert fake_client.calls == []

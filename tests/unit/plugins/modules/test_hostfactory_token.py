@@ -22,6 +22,7 @@ from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.
     AUTHN_OK,
     HF_TOKEN,
     FakeServer,
+    token_not_found,
 )
 
 UTC = datetime.timezone.utc
@@ -187,7 +188,7 @@ TOKEN_B = 'b' * 52
 def test_revoke_counts_only_existing_tokens(patch_ansible_module, server, run_module):
     server.on('POST', AUTHN, AUTHN_OK)
     server.on('DELETE', '/host_factory_tokens/' + HF_TOKEN, (204, ''))
-    server.on('DELETE', '/host_factory_tokens/' + TOKEN_B, (404, ''))
+    server.on('DELETE', '/host_factory_tokens/' + TOKEN_B, token_not_found(TOKEN_B))
     result = run_module(module.main)
     assert result['changed'] is True
     assert result['revoked'] == 1
@@ -196,10 +197,23 @@ def test_revoke_counts_only_existing_tokens(patch_ansible_module, server, run_mo
 @pytest.mark.parametrize('patch_ansible_module', [args(state='absent', tokens=[HF_TOKEN, TOKEN_B])], indirect=True)
 def test_revoke_again_is_not_a_change(patch_ansible_module, server, run_module):
     server.on('POST', AUTHN, AUTHN_OK)
-    result = run_module(module.main)  # the fake answers 404 for unknown routes
+    for token in (HF_TOKEN, TOKEN_B):
+        server.on('DELETE', '/host_factory_tokens/' + token, token_not_found(token))
+    result = run_module(module.main)
     assert result['changed'] is False
     assert result['revoked'] == 0
     assert len(server.calls) == 3
+    assert HF_TOKEN not in json.dumps(result)
+
+
+@pytest.mark.parametrize('patch_ansible_module', [args(state='absent', tokens=[HF_TOKEN])], indirect=True)
+def test_revoke_without_host_factory_route_fails(patch_ansible_module, server, run_module):
+    server.on('POST', AUTHN, AUTHN_OK)  # the fake answers 404 with an empty body for every other route
+    result = run_module(module.main)
+    assert result['failed'] is True
+    assert result['msg'].startswith('cannot revoke the host factory token: no host factory route at ')
+    assert 'host factories are switched off on this server' in result['msg']
+    assert HF_TOKEN not in json.dumps(result)
 
 
 @pytest.mark.parametrize('patch_ansible_module', [args(state='absent', token=HF_TOKEN)], indirect=True)
