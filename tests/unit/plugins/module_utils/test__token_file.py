@@ -55,6 +55,16 @@ def test_a_device_is_refused_without_reading_it():
         read_token_file('/dev/zero')
 
 
+def test_a_device_or_a_fifo_is_never_opened(tmp_path, monkeypatch):
+    opened = []
+    monkeypatch.setattr(_token_file.os, 'open', lambda *args: opened.append(args))
+    os.mkfifo(str(tmp_path / 'fifo'))
+    for path in ('/dev/null', str(tmp_path / 'fifo')):
+        with pytest.raises(TokenFileError, match='is not a regular file'):
+            read_token_file(path)
+    assert opened == []
+
+
 def test_read_and_remove(tmp_path):
     path = tmp_path / 'hf-token'
     assert read_token_file(str(path)) is None
@@ -78,6 +88,8 @@ def test_an_unreadable_directory_entry_is_reported_without_content(tmp_path, mon
     def refuse(path, flags):
         raise PermissionError(13, 'Permission denied')
     monkeypatch.setattr(_token_file.os, 'open', refuse)
+    (tmp_path / 'hf-token').write_text('secret-token-value\n')
     with pytest.raises(TokenFileError) as error:
         read_token_file(str(tmp_path / 'hf-token'))
     assert str(error.value) == "host_factory_token_file '%s' cannot be read: Permission denied" % (tmp_path / 'hf-token')
+    assert 'secret-token-value' not in str(error.value)
