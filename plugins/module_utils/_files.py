@@ -19,6 +19,7 @@ import grp
 import os
 import pwd
 import secrets
+import stat
 
 from ._errors import CollectionError
 
@@ -218,3 +219,25 @@ def ensure_attributes(path, mode=None, owner=None, group=None, apply=True):
         except OSError as exc:
             raise FileError('cannot set owner, group or mode of %s: %s' % (path, _describe(exc)))
     return before, after
+
+
+def is_regular_file(path):
+    """Whether C(path) itself (not what a link points to) is a regular file."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def remove_file(path):
+    """Delete C(path) itself (a symbolic link is removed, never what it points to) and sync its directory.
+
+    A file that is already gone is not an error.
+    """
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise FileError('cannot remove %s: %s' % (path, _describe(exc)))
+    _fsync_directory(os.path.dirname(os.path.abspath(path)))
