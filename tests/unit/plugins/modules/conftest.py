@@ -11,6 +11,9 @@ from collections.abc import MutableMapping
 
 import pytest
 
+from ansible_collections.hostfactory.enrollment.plugins.module_utils import _conjur
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.conjur_fake import FakeServer
+
 try:
     from ansible.module_utils.testing import patch_module_args
 except ImportError:  # ansible-core < 2.19
@@ -48,3 +51,16 @@ def run_module(capfd):
         out, err = capfd.readouterr()
         return json.loads(out)
     return run
+
+
+@pytest.fixture
+def server(monkeypatch):
+    """A scripted Conjur: every HttpClient a Conjur module builds talks to this fake (no retry sleeps)."""
+    fake = FakeServer()
+    real = _conjur.http_client
+
+    def http_client(connection, **overrides):
+        overrides.setdefault('sleep', lambda delay: None)
+        return fake.attach(real(connection, **overrides))
+    monkeypatch.setattr(_conjur, 'http_client', http_client)
+    return fake
