@@ -19,8 +19,16 @@ from ansible.module_utils.basic import env_fallback
 
 from ._conjur import ConjurClient, conjur_argument_spec
 from ._conjur_settings import LOGIN_OPTIONS, ConjurConnection
-from ._enrollment import FAIL, PLAN_OPTIONS, EnrollmentError, make_plan, missing_token_message
-from ._files import FileError, encode_text, ensure_attributes, numeric_mode, write_file_atomic
+from ._enrollment import (
+    FAIL,
+    PLAN_OPTIONS,
+    EnrollmentError,
+    FileRemoval,
+    RemovalPlan,
+    make_plan,
+    missing_token_message,
+)
+from ._files import FileError, encode_text, ensure_attributes, numeric_mode, remove_file, write_file_atomic
 from ._secrets import MASK
 
 HOST_KEYS = ('id', 'created_at', 'owner', 'permissions', 'annotations')
@@ -54,6 +62,7 @@ def host_argument_spec():
         host_factory_token=dict(type='str', no_log=True, fallback=(env_fallback, ['CONJUR_HOST_FACTORY_TOKEN'])),
         missing_token=dict(type='str', choices=['fail', 'skip'], default='fail', no_log=False),
         return_api_key=dict(type='bool', default=False, no_log=False),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
     )
     return spec
 
@@ -66,6 +75,16 @@ def annotation_values(annotations):
             value = 'true' if value else 'false'
         values[str(key)] = '' if value is None else str(value)
     return values
+
+
+def rewrite_in_place(file_plan):
+    """Write the new text of C(file_plan) atomically, keeping the file's mode, and its owner and group where they
+    are not already the process's own (only root may give a file away)."""
+    stat = file_plan.state.stat
+    owner = stat.st_uid if stat.st_uid != os.geteuid() else None
+    group = stat.st_gid if stat.st_gid != os.getegid() else None
+    write_file_atomic(file_plan.path, encode_text(file_plan.after), mode=stat.st_mode & 0o7777, owner=owner,
+                      group=group)
 
 
 class Enrollment:
@@ -136,6 +155,8 @@ class Enrollment:
         plan = self.plan = make_plan(options, self.connection, have_token=bool(params['host_factory_token']),
                                      hide=self.hide)
         self.result.update(login=plan.login, identity_file=plan.identity_file)
+        if isinstance(plan, RemovalPlan):
+            return self.unenroll(plan)
 
         if plan.verify_existing:
             if not self.client().check_api_key(plan.login, plan.current_key):
@@ -178,6 +199,27 @@ class Enrollment:
 
         if params['return_api_key'] and api_key:
             self.result['api_key'] = api_key
+        if self.module._diff and self.diffs:  # pylint: disable=protected-access
+            self.result['diff'] = self.diffs
+        return self.result
+
+    def unenroll(self, plan):
+        """Carry out a L(RemovalPlan): this host's entries leave the identity file (deleted when nothing else is left
+        in it), and the conf and CA files go when they are ours. The server is not asked anything."""
+        for warning in plan.warnings:
+            self.module.warn(warning)
+        self.result['unenrolled'] = plan.unenroll
+        for file_plan in plan.files():
+            if not file_plan.content_differs:
+                continue
+            if not self.module.check_mode:
+                if isinstance(file_plan, FileRemoval):
+                    remove_file(file_plan.path)
+                else:
+                    rewrite_in_place(file_plan)
+            self.diffs.append(file_plan.diff())
+            self.result['changed'] = True
+            self.result['changed_files'].append(file_plan.path)
         if self.module._diff and self.diffs:  # pylint: disable=protected-access
             self.result['diff'] = self.diffs
         return self.result

@@ -167,6 +167,18 @@ def mutate(name, tmp, paths, args):
         args = dict(args, conf_file=str(tmp / 'absent-dir' / 'conjur.conf'))
     elif name == 'unknown group':
         args = dict(args, group='no-such-group-hfenroll')
+    elif name == 'no files':
+        for path in paths.values():
+            os.unlink(path)
+    elif name == 'only the conf file':
+        os.unlink(identity)
+        os.unlink(cert)
+    elif name == 'identity that is a directory':
+        os.unlink(identity)
+        os.mkdir(identity)
+    elif name == 'identity that is a link':
+        os.rename(identity, str(tmp / 'real.identity'))
+        os.symlink(str(tmp / 'real.identity'), identity)
     elif name != 'in place':
         raise AssertionError(name)
     return dict((k, v) for k, v in args.items() if v is not None), env
@@ -201,3 +213,34 @@ def test_probe_and_module_agree(node, capfd, state):
     else:
         # the module must run: it changes something, needs a token, checks a key, or only it can tell
         assert not module_did_nothing or state in ('symbolic mode', 'relative identity path')
+
+
+ABSENT_STATES = ['in place', 'no files', 'only the conf file', 'missing identity', 'empty identity',
+                 'entry without password', 'another login', 'another appliance', 'duplicate entries', 'extra entries',
+                 'official role layout, one line', 'identity that is a link', 'stale conf', 'conf mode 0600',
+                 'missing conf', 'stale CA', 'missing CA file', 'relative identity path', 'http appliance',
+                 'CA content without a CA file', 'CA from the node environment', 'CA from the node conf file',
+                 'cert_file without any CA', 'unwritable conf directory', 'identity that is a directory']
+
+
+@pytest.mark.parametrize('state', ABSENT_STATES)
+def test_probe_and_module_agree_on_un_enrollment(node, capfd, state):
+    tmp, paths, args = node
+    args, env = mutate(state, tmp, paths, args)
+    args['state'] = 'absent'
+    verdict = shipped_probe(args, env)
+    module = module_check_mode(capfd, args, env)
+    assert NoRequests.calls == []  # un-enrolling asks the server nothing on the node
+    if verdict.get('error'):
+        assert module.get('failed') and module['msg'] == verdict['error']
+        return
+    assert not module.get('failed'), module
+    assert verdict['needs_token'] is False and not module['needs_token']
+    assert verdict['unenroll'] == module['unenrolled'] and verdict['login'] == module['login']
+    if verdict['done']:
+        assert not module['changed']
+        expected = dict((k, v) for k, v in module.items() if k not in ('warnings', 'invocation'))
+        assert verdict['result'] == expected
+        assert verdict['warnings'] == module['warnings']
+    else:
+        assert module['changed'] or state == 'relative identity path'
