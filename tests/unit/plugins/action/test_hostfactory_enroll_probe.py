@@ -32,7 +32,6 @@ from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.
     ENV,
     MACHINE,
     URL,
-    make_node,
     write,
 )
 
@@ -71,11 +70,6 @@ def clean(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     NoRequests.calls = []
     monkeypatch.setattr(_enrollment_exec, 'ConjurClient', NoRequests)
-
-
-@pytest.fixture
-def node(tmp_path):
-    return make_node(tmp_path)
 
 
 def shipped_probe(args, env=None):
@@ -192,24 +186,37 @@ STATES = ['in place', 'missing identity', 'empty identity', 'entry without passw
           'cert_file without any CA', 'unwritable conf directory', 'unknown group']
 
 
-@pytest.mark.parametrize('state', STATES)
-def test_probe_and_module_agree(node, capfd, state):
+def agree(node, capfd, node_state, **overrides):
+    """Run the shipped probe and the module in check mode on the node in C(node_state); assert what holds for every
+    verdict (a probe error is the module's error; "done" carries the module's own result and warnings) and return
+    both, or None when both failed alike."""
     tmp, paths, args = node
-    args, env = mutate(state, tmp, paths, args)
+    args, env = mutate(node_state, tmp, paths, args)
+    args.update(overrides)
     verdict = shipped_probe(args, env)
     module = module_check_mode(capfd, args, env)
     if verdict.get('error'):
         assert module.get('failed') and module['msg'] == verdict['error']
-        return
+        return None
     assert not module.get('failed'), module
+    if verdict['done']:
+        expected = dict((k, v) for k, v in module.items() if k not in ('warnings', 'invocation'))
+        assert verdict['result'] == expected
+        assert verdict['warnings'] == module['warnings']
+    return verdict, module
+
+
+@pytest.mark.parametrize('state', STATES)
+def test_probe_and_module_agree(node, capfd, state):
+    both = agree(node, capfd, state)
+    if both is None:
+        return
+    verdict, module = both
     asked_for_token = module['needs_token'] or module['enrolled']
     assert verdict['needs_token'] == asked_for_token
     module_did_nothing = not module['changed'] and not module['needs_token'] and not NoRequests.calls
     if verdict['done']:
         assert module_did_nothing
-        expected = dict((k, v) for k, v in module.items() if k not in ('warnings', 'invocation'))
-        assert verdict['result'] == expected
-        assert verdict['warnings'] == module['warnings']
     else:
         # the module must run: it changes something, needs a token, checks a key, or only it can tell
         assert not module_did_nothing or state in ('symbolic mode', 'relative identity path')
@@ -225,22 +232,11 @@ ABSENT_STATES = ['in place', 'no files', 'only the conf file', 'missing identity
 
 @pytest.mark.parametrize('state', ABSENT_STATES)
 def test_probe_and_module_agree_on_un_enrollment(node, capfd, state):
-    tmp, paths, args = node
-    args, env = mutate(state, tmp, paths, args)
-    args['state'] = 'absent'
-    verdict = shipped_probe(args, env)
-    module = module_check_mode(capfd, args, env)
+    both = agree(node, capfd, state, state='absent')
     assert NoRequests.calls == []  # un-enrolling asks the server nothing on the node
-    if verdict.get('error'):
-        assert module.get('failed') and module['msg'] == verdict['error']
+    if both is None:
         return
-    assert not module.get('failed'), module
+    verdict, module = both
     assert verdict['needs_token'] is False and not module['needs_token']
     assert verdict['unenroll'] == module['unenrolled'] and verdict['login'] == module['login']
-    if verdict['done']:
-        assert not module['changed']
-        expected = dict((k, v) for k, v in module.items() if k not in ('warnings', 'invocation'))
-        assert verdict['result'] == expected
-        assert verdict['warnings'] == module['warnings']
-    else:
-        assert module['changed'] or state == 'relative identity path'
+    assert verdict['done'] is not module['changed'] or state == 'relative identity path'

@@ -17,7 +17,6 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils import _enr
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_settings import ConjurConnection
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.enrollment_node import (
     API_KEY,
-    make_node,
     write,
 )
 
@@ -46,11 +45,6 @@ def removal_plan(node_args, **options):
     connection = ConjurConnection.resolve(args, environ={})
     return planner.make_plan(dict((name, args.get(name)) for name in planner.PLAN_OPTIONS), connection,
                              have_token=False)
-
-
-@pytest.fixture
-def node(tmp_path):
-    return make_node(tmp_path)
 
 
 def test_an_enrolled_node_is_un_enrolled_whole(node):
