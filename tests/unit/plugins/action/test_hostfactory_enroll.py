@@ -324,8 +324,7 @@ class Controller:
     """Stands in for ConjurClient on the controller: records logins, key rotations and host factory reads."""
 
     events = []
-    rotate_error = None
-    login_error = None
+    errors = {}  # operation -> the exception it raises
     document = None
 
     def __init__(self, connection):
@@ -333,26 +332,26 @@ class Controller:
 
     def authenticate(self):
         Controller.events.append(('login', self.connection.login))
-        if Controller.login_error:
-            raise Controller.login_error
+        if 'login' in Controller.errors:
+            raise Controller.errors['login']
         return 'ZXlKaGJHY2lPaUpJVXpJMU5pSjk='
 
     def rotate_api_key(self, login):
         Controller.events.append(('rotate', login, self.connection.authn_token_file))
-        if Controller.rotate_error:
-            raise Controller.rotate_error
+        if 'rotate' in Controller.errors:
+            raise Controller.errors['rotate']
 
     def get_host_factory(self, host_factory):
         Controller.events.append(('read', host_factory))
-        if isinstance(Controller.document, Exception):
-            raise Controller.document
+        if 'read' in Controller.errors:
+            raise Controller.errors['read']
         return Controller.document
 
 
 @pytest.fixture
 def controller(monkeypatch):
     Controller.events = []
-    Controller.rotate_error = Controller.login_error = None
+    Controller.errors = {}
     Controller.document = {'id': 'myorg:host_factory:provisioning/hosts', 'owner': 'myorg:user:admin',
                            'permissions': [], 'tokens': []}
     monkeypatch.setattr(plugin, 'ConjurClient', Controller)
@@ -412,8 +411,9 @@ def test_unenroll_in_check_mode_sends_nothing(store, controller):
 
 
 def test_a_refused_invalidation_leaves_the_machine_alone(store, controller):
-    controller.rotate_error = ConjurError("cannot invalidate the API key of host 'web-01': login 'admin' has no "
-                                          "update privilege on host 'web-01' (HTTP 403)", status=403)
+    controller.errors['rotate'] = ConjurError(
+        "cannot invalidate the API key of host 'web-01': login 'admin' has no update privilege on host 'web-01' "
+        "(HTTP 403)", status=403)
     act = unenroller(ENROLLED)
     with pytest.raises(EnrollmentError) as caught:
         act.unenroll(validated(state='absent'), store, {})
@@ -455,8 +455,9 @@ def test_one_login_serves_every_host_of_the_run(store, controller):
 
 
 def test_a_failed_login_is_tried_once_per_run(store, controller):
-    controller.login_error = ConjurError("cannot authenticate to Conjur: authentication failed for login 'admin' "
-                                         "(wrong api_key or unknown login) (HTTP 401)", status=401)
+    controller.errors['login'] = ConjurError(
+        "cannot authenticate to Conjur: authentication failed for login 'admin' (wrong api_key or unknown login) "
+        "(HTTP 401)", status=401)
     for host in ('web-01', 'web-02'):
         with pytest.raises(EnrollmentError, match="^host/web-01 stays enrolled, nothing was changed: cannot "
                                                   "authenticate to Conjur: authentication failed"):
@@ -471,9 +472,9 @@ def test_preflight_logs_in_and_reads_the_host_factory_once_per_run(store, contro
 
 
 def test_preflight_failure_fails_every_host_with_one_line(store, controller):
-    controller.document = ConjurError("cannot read host factory: host factory 'myorg:host_factory:provisioning/"
-                                      "hosts' not found in account 'myorg' (or not visible to login 'admin') "
-                                      "(HTTP 404)", status=404)
+    controller.errors['read'] = ConjurError(
+        "cannot read host factory: host factory 'myorg:host_factory:provisioning/hosts' not found in account 'myorg' "
+        "(or not visible to login 'admin') (HTTP 404)", status=404)
     for _host in ('web-01', 'web-02'):
         with pytest.raises(StoreError, match=r"^preflight failed: cannot read host factory: host factory "
                                              r"'myorg:host_factory:provisioning/hosts' not found"):

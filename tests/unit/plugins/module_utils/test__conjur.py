@@ -320,8 +320,8 @@ def test_rotate_api_key_puts_with_the_access_token_and_discards_the_new_key():
 @pytest.mark.parametrize('status, body, expected', [
     (403, '', "cannot invalidate the API key of host 'web-01': login 'admin' has no update privilege on host "
               "'web-01' (HTTP 403)"),
-    (404, {'error': {'code': 'not_found', 'message': "CONJ00123E Resource 'myorg:host:web-01' requested by role "
-                                                      "'myorg:user:admin' not found"}},
+    (404, {'error': {'code': 'not_found',
+                     'message': "CONJ00123E Resource 'myorg:host:web-01' requested by role 'myorg:user:admin' not found"}},
      "cannot invalidate the API key of host 'web-01': host 'web-01' not found in account 'myorg' (or not visible to "
      "login 'admin') (HTTP 404)"),
     (405, {'error': {'code': 'method_not_allowed',

@@ -23,6 +23,7 @@ from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.
     ENV,
 )
 
+
 @pytest.fixture(autouse=True)
 def clean(monkeypatch):
     for name in ENV:

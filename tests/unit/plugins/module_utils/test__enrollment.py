@@ -85,7 +85,7 @@ def test_an_identity_link_is_emptied_through_the_link_not_deleted(node):
     os.rename(paths['conjur.identity'], str(tmp / 'real.identity'))
     os.symlink(str(tmp / 'real.identity'), paths['conjur.identity'])
     plan = removal_plan(args, conf_file=None, cert_file=None)
-    assert type(plan.identity) is planner.FilePlan and plan.identity.after == '' and plan.unenroll
+    assert not isinstance(plan.identity, planner.FileRemoval) and plan.identity.after == '' and plan.unenroll
 
 
 def test_other_entries_stay_and_the_identity_is_rewritten(node):
@@ -94,5 +94,5 @@ def test_other_entries_stay_and_the_identity_is_rewritten(node):
     with open(paths['conjur.identity'], 'a') as handle:
         handle.write(other)
     plan = removal_plan(args)
-    assert type(plan.identity) is planner.FilePlan and plan.identity.after == other
+    assert not isinstance(plan.identity, planner.FileRemoval) and plan.identity.after == other
     assert plan.identity.diff()['before'].count('********') == 2
