@@ -16,6 +16,11 @@ An adapter: every decision is made by module_utils. Per host:
 With C(revoke_minted=true) it revokes, on the controller, the tokens minted during this run that no host uses any
 more (the last host that lets go of a token revokes it when a revocation was asked for meanwhile: see
 plugin_utils/_token_store), then revokes and removes what runs that were killed left behind.
+
+With C(state=absent) it un-enrolls: the probe (the same planner) tells whether the machine holds an identity of this
+host; if so, the host's API key is invalidated on the server with the controller's credentials (the access token of
+one login shared by all hosts of the run), then the module removes the files. With C(preflight=true) the
+controller's credentials are proved once per run first (a login and one read of the host factory).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur imp
     CONJUR_MUTUALLY_EXCLUSIVE,
     ConjurClient,
     conjur_argument_spec,
+    login_role,
 )
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_settings import (
     ENV,
@@ -45,6 +51,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_set
     ConjurConnection,
 )
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._enroll_probe import SOURCES
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._enrollment import EnrollmentError
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._enrollment_exec import (
     annotation_values,
     enrollment_argument_spec,
@@ -66,7 +73,8 @@ MODULE = 'hostfactory.enrollment.hostfactory_host'
 MODULE_UTILS = 'ansible_collections.hostfactory.enrollment.plugins.module_utils.'
 # What the module receives besides the connection settings resolved on the controller.
 NODE_OPTIONS = ('id', 'annotations', 'identity_file', 'mode', 'owner', 'group', 'conf_file', 'cert_file', 'rotate',
-                'verify', 'validate_certs', 'use_proxy', 'timeout', 'retries', 'config_file', 'lock_timeout')
+                'verify', 'validate_certs', 'use_proxy', 'timeout', 'retries', 'config_file', 'lock_timeout',
+                'state')
 # Paths on the node: expanded there, by the module (and the probe), never on the controller.
 NODE_PATHS = ('identity_file', 'conf_file', 'cert_file', 'config_file')
 # Sent instead of a token in check mode only, where hostfactory_host never sends a request with it.
@@ -97,6 +105,8 @@ def argument_spec():
         token_duration=dict(type='str', default='15m', no_log=False),
         token_cidr=dict(type='list', elements='str', default=[], no_log=False),
         revoke_minted=dict(type='bool', default=False),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        preflight=dict(type='bool', default=False),
     )
     return spec
 
@@ -170,6 +180,20 @@ def probe_command(interpreter, node_args):
     return ' '.join([interpreter, '-I', '-S', '-c', shlex.quote(loader)])
 
 
+def privilege_warnings(connection, document):
+    """A warning when the host factory does not show the controller's login holding execute (to mint) and update
+    (to revoke); none when the login is unknown (an access token file) or the API shows no permissions (v4)."""
+    if not connection.login:
+        return []
+    missing = tokens.unconfirmed_privileges(document, '%s:%s' % (connection.account, login_role(connection.login)))
+    if not missing:
+        return []
+    return ["preflight: host factory '%s' does not show login '%s' holding the %s privilege%s (execute mints, update "
+            "revokes); it is neither its owner nor granted directly, and a grant through a group or layer does not "
+            "show, so minting or revoking may fail" % (document['id'], connection.login, ' and '.join(missing),
+                                                       's' if len(missing) > 1 else '')]
+
+
 def module_shebang(configured):
     """The interpreter line of a configured module: ansible-core >= 2.19 returns (module_bits, path), older ones
     (style, shebang, data, path)."""
@@ -202,7 +226,11 @@ class ActionModule(ActionBase):
             if args['revoke_minted']:
                 result.update(self.revoke_minted(args, store))
             else:
-                result.update(self.enroll(args, store, task_vars))
+                warnings = self.preflight(args, store) if args['preflight'] else []
+                work = self.unenroll if args['state'] == 'absent' else self.enroll
+                result.update(work(args, store, task_vars))
+                if warnings:
+                    result['warnings'] = list(result.get('warnings') or []) + warnings
         except CollectionError as exc:
             result.update(fail_result(exc), failed=True)
         finally:
@@ -223,12 +251,7 @@ class ActionModule(ActionBase):
         if not shared:  # while no host has needed a token, most hosts are probably enrolled: look first
             verdict = self.probe(module_args, task_vars)
         if verdict and verdict['done']:
-            result = dict(verdict['result'])
-            if verdict['warnings']:
-                result['warnings'] = verdict['warnings']
-            if self._discovered_interpreter_key:
-                result['ansible_facts'] = {self._discovered_interpreter_key: self._discovered_interpreter}
-            return result
+            return self.done_result(verdict)
         needs_token = verdict['needs_token'] if verdict else shared or self._task.check_mode
         if args['token'] or self._task.check_mode:  # no token of this run's store is involved
             token = args['token'] or (CHECK_MODE_TOKEN if needs_token else None)
@@ -240,6 +263,48 @@ class ActionModule(ActionBase):
         if first.get('failed') or not first.get('needs_token') or self._task.check_mode or args['token']:
             return first
         return merge_results(first, self.run_holding(store, key, args, module_args, task_vars, mint=True))
+
+    def done_result(self, verdict):
+        """The task's result when the probe found the machine as it should be: the module's own result."""
+        result = dict(verdict['result'])
+        if verdict['warnings']:
+            result['warnings'] = verdict['warnings']
+        if self._discovered_interpreter_key:
+            result['ansible_facts'] = {self._discovered_interpreter_key: self._discovered_interpreter}
+        return result
+
+    def unenroll(self, args, store, task_vars):
+        """Un-enroll the machine: invalidate its API key on the server, then remove its files (the module, with
+        C(state=absent)). A machine without an identity of this host costs the probe only: no request.
+
+        The key is invalidated first: should that fail, the machine keeps a working identity and a new run tries
+        again; should the removal fail after it, the next run finds the entry, invalidates again (harmless) and
+        removes it.
+        """
+        controller = controller_connection(args, credentials=True)  # no credentials: refused before anything
+        module_args = node_arguments(args, controller)
+        verdict = self.probe(module_args, task_vars) or self.module_verdict(module_args, task_vars)
+        if verdict.get('failed'):
+            return verdict
+        if verdict['done']:
+            return dict(self.done_result(verdict), key_invalidated=False)
+        if verdict['unenroll'] and not self._task.check_mode:
+            self.invalidate_key(args, store, verdict['login'])
+        return dict(self.run_module(module_args, None, task_vars), key_invalidated=verdict['unenroll'])
+
+    def module_verdict(self, module_args, task_vars):
+        """The verdict of the module itself, run in check mode (it changes nothing then), for when the probe cannot
+        run or tell; its failure when it fails."""
+        check_mode = self._task.check_mode
+        self._task.check_mode = True
+        try:
+            result = self.run_module(module_args, None, task_vars)
+        finally:
+            self._task.check_mode = check_mode
+        if result.get('failed'):
+            return result
+        return {'done': not result.get('changed'), 'unenroll': bool(result.get('unenrolled')),
+                'login': result.get('login'), 'warnings': result.pop('warnings', None) or [], 'result': result}
 
     def probe(self, module_args, task_vars):
         """The planner's verdict on the node (see module_utils/_enroll_probe); None when it cannot run or tell."""
@@ -285,6 +350,62 @@ class ActionModule(ActionBase):
         return result
 
     # -- on the controller ------------------------------------------------------------------------------------------
+    def session_client(self, args, store):
+        """A client with the controller's credentials whose access token serves every host of the run: the first
+        host logs in (once per run, also when it fails: the others get the same error without a request) and
+        shares the token in the store; the others log in again only if the server rejects it."""
+        connection = controller_connection(args, credentials=True)
+        if connection.authn_token_file:
+            return ConjurClient(connection)
+        key = TokenStore.purpose_key('session', connection.appliance_url, connection.account, connection.login)
+        first = []
+
+        def log_in():
+            client = ConjurClient(connection)
+            try:
+                store.write_access_token(key, client.authenticate())
+            except CollectionError as exc:
+                raise StoreError(str(exc))
+            first.append(client)
+            return {}
+
+        store.once(key, log_in)
+        if first:
+            return first[0]
+        shared = dict(args, authn_token_file=store.access_token_file(key))
+        return ConjurClient(controller_connection(shared, credentials=True))
+
+    def preflight(self, args, store):
+        """Prove the controller's credentials once per run before anything else: a login and, to enroll, one read
+        of the host factory. Return the warnings for the task's result; a failure fails every host of the run
+        with the same one-line message, and only the first host sends a request."""
+        try:
+            client = self.session_client(args, store)
+        except CollectionError as exc:
+            raise StoreError('preflight failed: %s' % exc)
+        if args['state'] == 'absent' or not args['host_factory']:
+            return []
+        connection = client.connection
+        key = TokenStore.purpose_key('preflight', connection.appliance_url, connection.account, args['host_factory'],
+                                     connection.login or connection.authn_token_file)
+
+        def read_host_factory():
+            try:
+                document = client.get_host_factory(args['host_factory'])
+            except CollectionError as exc:
+                raise StoreError('preflight failed: %s' % exc)
+            return {'warnings': privilege_warnings(connection, document)}
+
+        return store.once(key, read_host_factory)['warnings']
+
+    def invalidate_key(self, args, store, login):
+        """Invalidate the API key of C(login) on the server (a rotation whose new key is discarded)."""
+        try:
+            self.session_client(args, store).rotate_api_key(login)
+        except CollectionError as exc:
+            raise EnrollmentError('%s stays enrolled, nothing was changed: %s' % (login, exc),
+                                  **getattr(exc, 'fields', {}))
+
     def mint(self, args):
         """Mint one token with the controller's credentials; return the store entry fields for it."""
         if not args['host_factory']:

@@ -117,6 +117,12 @@ def _client_error_cause(err, operation, login, host_factory, account, host_id):
     if status == 403 and operation == 'create_host':
         return ("host '%s' already exists and belongs to another owner than this host factory; choose another id, "
                 "or have the host deleted or given to the host factory" % host_id)
+    if status == 403 and operation == 'rotate_api_key':
+        return "login '%s' has no update privilege on host '%s'" % (login, host_id)
+    if status == 404 and operation == 'rotate_api_key':
+        return "host '%s' not found in account '%s' (or not visible to login '%s')" % (host_id, account, login)
+    if status == 405 and operation == 'rotate_api_key' and server:
+        return 'the server refused: %s' % server
     if no_route(err) and operation == 'authenticate':
         return ('no Conjur authentication at %s; check appliance_url (Conjur Cloud and Edge serve the API under '
                 '/api)' % err.url)
@@ -137,11 +143,20 @@ def _client_error_cause(err, operation, login, host_factory, account, host_id):
     return 'unexpected answer from %s%s' % (err.url, ': %s' % server if server else '')
 
 
+def login_role(login):
+    """C(kind:id) of the role that C(login) authenticates as, mapped as Conjur maps it: C(host/<id>) is
+    C(host:<id>), C(user/<id>) is C(user:<id>), any other login C(user:<login>)."""
+    kind, slash, identifier = str(login).partition('/')
+    if slash and kind in ('host', 'user') and identifier:
+        return '%s:%s' % (kind, identifier)
+    return 'user:%s' % login
+
+
 def conjur_error(err, operation, login=None, host_factory=None, account=None, host_id=None):
     """Map an C(HttpError) from C(operation) to a L(ConjurError) whose one-line message names the cause and the fix.
 
     C(operation) is one of C(authenticate), C(create_tokens), C(revoke_token), C(get_host_factory),
-    C(create_host), C(check_api_key).
+    C(create_host), C(check_api_key), C(rotate_api_key).
     """
     if isinstance(err, ConjurError):
         return err
@@ -152,6 +167,7 @@ def conjur_error(err, operation, login=None, host_factory=None, account=None, ho
         'get_host_factory': 'cannot read host factory',
         'create_host': 'cannot create host',
         'check_api_key': 'cannot check the API key',
+        'rotate_api_key': "cannot invalidate the API key of host '%s'" % host_id,
     }.get(operation, 'Conjur request failed')
     status = err.status
     if not isinstance(err, ApiError):
@@ -386,6 +402,21 @@ class ConjurClient:
             'annotations': annotations,
             'api_key': data['api_key'],
         }
+
+    def rotate_api_key(self, login):
+        """Give the role of C(login) (a host or user) a new API key and discard it: its current key stops working.
+
+        C(PUT /authn/{account}/api_key?role=kind:id) with the access token: any role with C(update) on the target may
+        do it. The new key is registered for redaction and never returned, logged or kept. Sending it again after a
+        lost answer is harmless (the key that counts is the one before the first attempt, and it is dead either way).
+        """
+        role = login_role(login)
+        host_id = role.partition(':')[2]
+        if self.v4:
+            raise ConjurConfigError('invalidating an API key needs the Conjur v5 API (api_version 5)')
+        url = self._url('authn', _quote(self.connection.account), 'api_key', role=role)
+        response = self._protected('PUT', url, 'rotate_api_key', expected=(200,), host_id=host_id)
+        self.http.add_secret(response.text.strip())
 
     def check_api_key(self, login, api_key):
         """Return True when C(login) authenticates with C(api_key), False on 401; raise on other failures."""

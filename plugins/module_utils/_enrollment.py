@@ -24,22 +24,24 @@ from ._files import (
     attribute_changes,
     check_writable,
     decode_text,
+    is_regular_file,
     numeric_mode,
     owner_uid,
     read_input,
     read_state,
     resolve_gid,
 )
-from ._host_ids import LOGIN_PREFIX, identity_entry, reserved_id_reason, with_record
-from ._netrc import mask_netrc, merge_entry, unsafe_token_reason
+from ._host_ids import LOGIN_PREFIX, identity_entry, reserved_id_reason, with_record, without_records
+from ._netrc import mask_netrc, merge_entry, remove_entries, unsafe_token_reason
 from ._secrets import MASK
 
 KEEP, ENROLL, SKIP, FAIL = 'keep', 'enroll', 'skip', 'fail'
+ABSENT = 'absent'
 PUBLIC_FILE_MODE = 0o644
 DEFAULT_IDENTITY_FILE = '/etc/conjur.identity'
 # The options of the node's work that the planner reads (besides the connection settings).
 PLAN_OPTIONS = ('id', 'identity_file', 'mode', 'owner', 'group', 'conf_file', 'cert_file', 'rotate', 'verify',
-                'missing_token')
+                'missing_token', 'state')
 # The files the planner manages, in the order they are read; no two may be the same file.
 FILE_OPTIONS = ('identity_file', 'conf_file', 'cert_file')
 
@@ -218,6 +220,13 @@ def read_files(paths):
     return states
 
 
+def conf_text(options, connection, identity_file):
+    """The text of conf_file as this module writes it: the connection, the identity file and the CA file."""
+    ca_file = options.get('cert_file') or connection.ca_path
+    return render_conf(connection.account, connection.appliance_url, os.path.abspath(identity_file),
+                       cert_file=os.path.abspath(ca_file) if ca_file else None, api_version=connection.api_version)
+
+
 def plan_config_files(options, connection, plan, states):
     plans = []
     cert_file = options.get('cert_file')
@@ -229,10 +238,8 @@ def plan_config_files(options, connection, plan, states):
         if not ca_file and connection.ca_content:
             plan.warnings.append('conf_file gets no cert_file entry: ca_content was given without cert_file, so '
                                  'clients that read %s will use the system trust store' % conf_file)
-        text = render_conf(connection.account, connection.appliance_url, os.path.abspath(plan.identity_file),
-                           cert_file=os.path.abspath(ca_file) if ca_file else None,
-                           api_version=connection.api_version)
-        plans.insert(0, FilePlan(conf_file, states['conf_file'], text, PUBLIC_FILE_MODE))
+        plans.insert(0, FilePlan(conf_file, states['conf_file'], conf_text(options, connection, plan.identity_file),
+                                 PUBLIC_FILE_MODE))
     for file_plan in plans:
         if file_plan.content_differs:
             check_writable(file_plan.path)
@@ -248,7 +255,7 @@ def make_plan(options, connection, have_token, hide=None):
     """
     host_id, login, machine = host_login(options['id'], connection)
     identity_file = options.get('identity_file') or DEFAULT_IDENTITY_FILE
-    plan = Plan(host_id, login, machine, identity_file)
+    plan = (RemovalPlan if options.get('state') == ABSENT else Plan)(host_id, login, machine, identity_file)
     mode = numeric_mode(options.get('mode'))
     if mode is None:
         plan.module_only.append('symbolic mode')
@@ -263,6 +270,8 @@ def make_plan(options, connection, have_token, hide=None):
         plan.login, plan.current_key = found
     if hide and plan.current_key:
         hide(plan.current_key)
+    if isinstance(plan, RemovalPlan):
+        return plan_removal(options, connection, plan, identity_state)
     plan.verify_existing = bool(plan.current_key and options.get('verify') and not options.get('rotate'))
     plan.action = decide(plan.current_key, options.get('rotate'), have_token, options.get('missing_token'))
     plan.identity = FilePlan(identity_file, identity_state, None, mode, options.get('owner'), options.get('group'),
@@ -275,6 +284,83 @@ def make_plan(options, connection, have_token, hide=None):
     if plan.action == ENROLL:
         check_writable(identity_file)
         plan.identity.ids()
+    return plan
+
+
+# -- un-enrollment (state=absent) -------------------------------------------------------------------------------------
+
+class FileRemoval(FilePlan):
+    """A file to delete: it holds exactly what this module writes there, so it is ours."""
+
+    def __init__(self, path, state, mask=None):
+        super().__init__(path, state, '', None, mask=mask)
+
+    def diff(self, after_header=None):
+        return super().diff(after_header or '%s (removed)' % self.path)
+
+
+class RemovalPlan(Plan):
+    """Un-enrollment: this host's entries leave the identity file; conf_file and cert_file go if they are ours."""
+
+    @property
+    def unenroll(self):
+        """Whether an identity entry of this host goes (the key it held is then to be invalidated on the server)."""
+        return bool(self.identity and self.identity.content_differs)
+
+    def result(self):
+        return dict(super().result(), unenrolled=False)
+
+    def verdict(self):
+        return dict(super().verdict(), unenroll=self.unenroll, login=self.login)
+
+
+def plan_identity_removal(plan, identity_state):
+    """The identity file without this host's entries; deleted when nothing else is left in it (a regular file)."""
+    path = plan.identity_file
+    if identity_state is None:
+        return FilePlan(path, None, None, None, mask=mask_netrc)
+    remaining = remove_entries(without_records(identity_state.text, plan.machine, plan.login), plan.machine, plan.login)
+    if remaining != identity_state.text and not remaining.strip() and is_regular_file(path):
+        return FileRemoval(path, identity_state, mask=mask_netrc)
+    return FilePlan(path, identity_state, remaining, None, mask=mask_netrc)
+
+
+def plan_config_removals(options, connection, plan):
+    """conf_file and cert_file go only when they hold exactly what state=present writes there; any other file is
+    kept (never delete what this module did not write), with a warning that says why."""
+    wanted = []
+    if options.get('conf_file'):
+        wanted.append((options['conf_file'], lambda: conf_text(options, connection, plan.identity_file)))
+    if options.get('cert_file'):
+        wanted.append((options['cert_file'], lambda: normalize_pem(ca_text(connection))))
+    removals = []
+    for path, expected in wanted:
+        state = read_state(path)
+        if state is None:
+            continue
+        reason = None
+        if not is_regular_file(path):
+            reason = 'it is not a regular file'
+        else:
+            try:
+                if state.text != expected():
+                    reason = 'it does not hold what this module writes there'
+            except EnrollmentError:
+                reason = 'no CA was given to compare it with (ca_content or ca_path)'
+        if reason:
+            plan.warnings.append('%s is kept: %s' % (path, reason))
+        else:
+            removals.append(FileRemoval(path, state))
+    return removals
+
+
+def plan_removal(options, connection, plan, identity_state):
+    """Fill the L(RemovalPlan): the identity file first (the secret), then the conf and CA files."""
+    plan.identity = plan_identity_removal(plan, identity_state)
+    plan.config_files = plan_config_removals(options, connection, plan)
+    for file_plan in plan.files():
+        if file_plan.content_differs:
+            check_writable(file_plan.path)
     return plan
 
 

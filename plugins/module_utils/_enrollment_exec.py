@@ -25,7 +25,16 @@ from ansible.module_utils.basic import env_fallback
 
 from ._conjur import ConjurClient, conjur_argument_spec
 from ._conjur_settings import LOGIN_OPTIONS, ConjurConnection
-from ._enrollment import FAIL, PLAN_OPTIONS, SKIP, EnrollmentError, make_plan, missing_token_message
+from ._enrollment import (
+    FAIL,
+    PLAN_OPTIONS,
+    SKIP,
+    EnrollmentError,
+    FileRemoval,
+    RemovalPlan,
+    make_plan,
+    missing_token_message,
+)
 from ._errors import ParameterError
 from ._files import (
     FileError,
@@ -35,6 +44,7 @@ from ._files import (
     encode_text,
     ensure_attributes,
     numeric_mode,
+    remove_file,
     write_file_atomic,
 )
 from ._host_ids import LOGIN_PREFIX, returned_host_id
@@ -84,6 +94,7 @@ def host_argument_spec():
         remove_token_file=dict(type='bool', default=False),
         missing_token=dict(type='str', choices=['fail', 'skip'], default='fail', no_log=False),
         return_api_key=dict(type='bool', default=False, no_log=False),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
     )
     return spec
 
@@ -111,6 +122,16 @@ def annotation_values(annotations):
             value = 'true' if value else 'false'
         values[key] = str(value)
     return values
+
+
+def rewrite_in_place(file_plan):
+    """Write the new text of C(file_plan) atomically, keeping the file's mode, and its owner and group where they
+    are not already the process's own (only root may give a file away)."""
+    stat = file_plan.state.stat
+    owner = stat.st_uid if stat.st_uid != os.geteuid() else None
+    group = stat.st_gid if stat.st_gid != os.getegid() else None
+    write_file_atomic(file_plan.path, encode_text(file_plan.after), mode=stat.st_mode & 0o7777, owner=owner,
+                      group=group)
 
 
 class Enrollment:
@@ -206,6 +227,8 @@ class Enrollment:
 
     def carry_out(self, plan):
         params = self.params
+        if isinstance(plan, RemovalPlan):
+            return self.unenroll(plan)
         if plan.verify_existing:
             if not self.client().check_api_key(plan.login, plan.current_key):
                 raise EnrollmentError(
@@ -287,6 +310,27 @@ class Enrollment:
             for prepared_file in prepared.values():
                 prepared_file.discard()
         return api_key
+
+    def unenroll(self, plan):
+        """Carry out a L(RemovalPlan): this host's entries leave the identity file (deleted when nothing else is left
+        in it), and the conf and CA files go when they are ours. The server is not asked anything."""
+        for warning in plan.warnings:
+            self.module.warn(warning)
+        self.result['unenrolled'] = plan.unenroll
+        for file_plan in plan.files():
+            if not file_plan.content_differs:
+                continue
+            if not self.module.check_mode:
+                if isinstance(file_plan, FileRemoval):
+                    remove_file(file_plan.path)
+                else:
+                    rewrite_in_place(file_plan)
+            self.diffs.append(file_plan.diff())
+            self.result['changed'] = True
+            self.result['changed_files'].append(file_plan.path)
+        if self.module._diff and self.diffs:  # pylint: disable=protected-access
+            self.result['diff'] = self.diffs
+        return self.result
 
     def create_host(self):
         """Create the host; take its login from the id the server returned, keep its record (without the key) in the

@@ -485,3 +485,25 @@ class FileLock:
 
     def __exit__(self, *exc_info):
         self.release()
+
+
+def is_regular_file(path):
+    """Whether C(path) itself (not what a link points to) is a regular file."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def remove_file(path):
+    """Delete C(path) itself (a symbolic link is removed, never what it points to) and sync its directory.
+
+    A file that is already gone is not an error.
+    """
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise FileError('cannot remove %s: %s' % (path, _describe(exc)))
+    _fsync_directory(os.path.dirname(os.path.abspath(path)))

@@ -101,3 +101,16 @@ def with_record(text, machine, login, requested_id):
     if rest.strip():  # more tokens follow on the line: they move to the next one, out of the comment
         return text[:entry.end] + wanted + '\n' + text[entry.end:].lstrip(' \t')
     return text[:entry.end] + wanted + text[entry.end:]
+
+
+def without_records(text, machine, login):
+    """C(text) without the records after the entries of C(login) for C(machine) (an un-enrollment removes the
+    entries themselves; a record left behind would keep the file from being empty)."""
+    spans = []
+    for entry in parse_netrc(text).machine_entries(machine):
+        record = _record_span(text, entry) if entry.fields.get('login') == login else None
+        if record:
+            spans.append(record[:2])
+    for start, end in reversed(spans):
+        text = text[:start] + text[end:]
+    return text

@@ -24,6 +24,7 @@ import re
 from ._conjur import ConjurError
 from ._errors import ParameterError
 from ._http import HttpError, ResponseError
+from ._secrets import fingerprint
 
 UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400, 'w': 604800}
 # The longest duration accepted: one year. Far beyond any enrollment, and far below what the date arithmetic can
@@ -170,6 +171,40 @@ def summary(tokens):
 V4_DEFAULT_DURATION = '1h'
 
 
+def describe(token, now=None):
+    """What may be shown of one token: its fingerprint, expiration, CIDR restriction, whether it has expired.
+
+    C(expired) is judged by this machine's clock; the server keeps an expired token until it is revoked.
+    """
+    expires = _expiration_of(token)
+    return dict(fingerprint=fingerprint(token.get('token')), expiration=token.get('expiration'),
+                cidr=list(token.get('cidr') or []), expired=expires is not None and expires <= (now or utcnow()))
+
+
+def token_info(client, params):
+    """The tokens of a host factory as L(describe) shows them; the result of
+    M(hostfactory.enrollment.hostfactory_token_info). Never a token value."""
+    full_id = client.connection.full_host_factory_id(params['host_factory'])
+    now = utcnow()
+    found = client.get_host_factory(full_id)['tokens']
+    return dict(changed=False, host_factory=full_id, tokens=[describe(token, now) for token in found])
+
+
+def unconfirmed_privileges(document, role, wanted=('execute', 'update')):
+    """The privileges of C(wanted) that a host factory document does not show C(role) (a full role id) holding.
+
+    Ownership and direct grants show in the document; grants through a group or a layer do not, so a privilege
+    listed here may still be held. None when the document shows no permissions at all (the v4 API).
+    """
+    if 'permissions' not in document:
+        return None
+    if document.get('owner') == role:
+        return []
+    held = set(item.get('privilege') for item in document.get('permissions') or ()
+               if isinstance(item, dict) and item.get('role') == role)
+    return [privilege for privilege in wanted if privilege not in held]
+
+
 def requested_expiration(params, v4, now):
     """The expiration to mint with, from C(duration) or C(expiration) (with API v4, one hour by default)."""
     if params.get('duration') is not None:
@@ -282,9 +317,34 @@ def ensure_present(client, params, check_mode=False, diff=False):
     return result
 
 
+def revoke_all(client, full_id, check_mode=False, diff=False):
+    """Revoke every token the host factory C(full_id) has now, without knowing their values (C(all_tokens=true)).
+
+    Needs C(read) on the host factory to list them and C(update) to revoke them. A token that vanishes between the
+    listing and its revocation (revoked by someone else) does not count.
+    """
+    found = client.get_host_factory(full_id)['tokens']
+    revoked = len(found) if check_mode else len([t for t in found if client.revoke_token(t['token'])])
+    result = dict(changed=revoked > 0, host_factory=full_id, tokens=[], revoked=revoked)
+    if diff:
+        now = utcnow()
+        result['diff'] = dict(before={'host_factory': full_id, 'tokens': [describe(t, now) for t in found]},
+                              after={'host_factory': full_id, 'tokens': []})
+    return result
+
+
 def ensure_absent(client, params, check_mode=False, diff=False):
-    """Revoke C(token)/C(tokens); the result of M(hostfactory.enrollment.hostfactory_token) with C(state=absent)."""
+    """Revoke C(token)/C(tokens), or every token of the host factory with C(all_tokens); the result of
+    M(hostfactory.enrollment.hostfactory_token) with C(state=absent)."""
     values = token_values(params.get('token'), params.get('tokens'))
+    if params.get('all_tokens'):
+        if params.get('token') is not None or params.get('tokens') is not None:
+            raise ParameterError('all_tokens revokes every token of the host factory: do not also give token or tokens')
+        if not params.get('host_factory'):
+            raise ParameterError('all_tokens needs host_factory: the host factory whose tokens to revoke')
+        return revoke_all(client, client.connection.full_host_factory_id(params['host_factory']), check_mode, diff)
+    if params.get('token') is None and params.get('tokens') is None:
+        raise ParameterError('state is absent but none of token, tokens or all_tokens=true is given: nothing to revoke')
     result = dict(changed=False, tokens=[], revoked=0)
     full_id = None
     if params.get('host_factory'):

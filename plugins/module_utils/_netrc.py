@@ -252,6 +252,28 @@ def merge_entry(text, machine, login, password):
     return prefix + rendered + '\n'
 
 
+def _removal_start(text, start):
+    """Extend a removed entry back over the indentation before it when it starts its line."""
+    line_start = text.rfind('\n', 0, start) + 1
+    return line_start if not text[line_start:start].strip(' \t') else start
+
+
+def remove_entries(text, machine, login):
+    """Return C(text) without the entries for C(machine) that hold C(login); everything else byte for byte.
+
+    Entries for the machine with another login, other machines, comments, C(macdef) and C(default) blocks stay as
+    they were. The text is returned unchanged when there is no such entry.
+    """
+    found = [e for e in parse_netrc(text).machine_entries(machine) if e.login == login]
+    pieces = []
+    cursor = 0
+    for entry in found:
+        pieces.append(text[cursor:_removal_start(text, entry.start)])
+        cursor = _removal_end(text, entry.end)
+    pieces.append(text[cursor:])
+    return ''.join(pieces)
+
+
 def mask_netrc(text):
     """C(text) with every password/account value and every macro body replaced by a mask, for diffs."""
     parsed = parse_netrc(text)

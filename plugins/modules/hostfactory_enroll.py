@@ -31,6 +31,11 @@ description:
     every token the lost request may have created is recorded and revoked with the others.
   - Tokens that are not revoked expire after O(token_duration). A run that was killed cannot revoke its tokens; the
     next run's O(revoke_minted=true) task revokes them and removes the token store the killed run left behind.
+  - With O(state=absent) it un-enrolls the machine, so that a decommissioned machine's key stops working. When the
+    machine holds an identity of this host, the host's API key is B(invalidated on the server) with the
+    controller's credentials (see O(state)), then M(hostfactory.enrollment.hostfactory_host) removes the files.
+  - With O(preflight=true) the controller's credentials are proved before anything else, once per run (see
+    O(preflight)).
 author:
   - hostfactory.enrollment contributors (@hostfactory)
 extends_documentation_fragment:
@@ -51,14 +56,17 @@ attributes:
   check_mode:
     support: full
     details:
-      - Check mode mints no token and sends no request that changes anything. Machines that would be enrolled are
-        reported as changed, with the diff of their files (the new API key masked).
+      - Check mode sends no request at all (the probe and the module's check mode answer on the machines); it mints no
+        token and invalidates no key. Machines that would be enrolled (or un-enrolled) are reported as changed,
+        with the diff of their files (the API keys masked). So a run of a whole fleet with C(--check) tells which
+        machines are not enrolled, without a request to Conjur.
+      - With O(preflight=true), check mode also sends the preflight's requests (a login and one read per run).
   diff_mode:
     support: full
   idempotent:
     support: partial
     details:
-      - Idempotent unless O(rotate=true).
+      - Idempotent unless O(rotate=true). A second O(state=absent) finds no identity and makes no request.
   platform:
     support: full
     platforms: posix
@@ -110,6 +118,40 @@ options:
         server are revoked with their own access token only, or left to expire, with a warning.
     type: bool
     default: false
+  state:
+    description:
+      - V(present) enrolls the machine.
+      - V(absent) un-enrolls it. If the machine holds an entry for this host in O(identity_file), the host's API key
+        is first invalidated on the server with O(login) and O(api_key) (or O(authn_token_file)) of this task, on the
+        controller, with C(PUT /authn/<account>/api_key?role=host:<id>), the API-key rotation any role with the
+        C(update) privilege on the host may do; the new key is discarded, never logged or returned. Then
+        M(hostfactory.enrollment.hostfactory_host) removes the entry, and O(conf_file) and O(cert_file) when they
+        hold what V(present) writes there (see O(hostfactory.enrollment.hostfactory_host#module:state)).
+      - The credentials never reach the machine. One login per run serves every machine (its access token is
+        shared through the run's token store), then one request per machine to un-enroll.
+      - A machine without such an entry (never enrolled, or un-enrolled before) costs the probe only and sends no
+        request, also to the server; a re-run does not invalidate again. The key of a machine whose identity file
+        was already lost is therefore not invalidated by this module; rotate it with the Conjur CLI, or delete the
+        host from the policy.
+      - When the key cannot be invalidated (for example HTTP 403, no C(update) privilege on the host, or HTTP 404,
+        the host is gone or not visible to the login), the task fails and the machine's files stay as they are.
+      - Needs the Conjur v5 API.
+    type: str
+    choices: [present, absent]
+    default: present
+  preflight:
+    description:
+      - Prove the controller's credentials before anything else, once per run of C(ansible-playbook) (not once per
+        machine). It logs in with O(login) and O(api_key) (or O(authn_token_file)) and, with O(state=present), reads
+        O(host_factory) once. Together with check mode this is a real preflight of a rollout.
+      - Wrong credentials, an unknown host factory or one the login cannot see fail every machine with the same
+        one-line message that starts with C(preflight failed); only the first machine sends the requests.
+      - When the host factory does not show the login holding C(execute) (to mint) and C(update) (to revoke), the
+        task warns. Only ownership and direct grants show in the host factory; a grant through a group or layer
+        does not, which is why this is a warning and not a failure.
+      - The login's access token is kept for the run and reused by O(state=absent).
+    type: bool
+    default: false
 notes:
   - Where each option is used. O(appliance_url), O(account), O(api_version) and the CA are resolved B(on the
     controller) (options, then the controller's environment variables; no configuration file is read there) and
@@ -144,6 +186,7 @@ EXAMPLES = r"""
         id: "{{ inventory_hostname }}"
         conf_file: /etc/conjur.conf
         cert_file: /etc/conjur.pem
+        preflight: true
       become: true
   always:
     - name: Revoke the token minted for this run once no host uses it (on every host; on the controller only)
@@ -151,9 +194,32 @@ EXAMPLES = r"""
         revoke_minted: true
         appliance_url: https://conjur.example.com
         account: myorg
+
+- name: Decommission a machine - invalidate its API key on the server, then remove its Conjur files
+  hostfactory.enrollment.hostfactory_enroll:
+    appliance_url: https://conjur.example.com
+    account: myorg
+    ca_path: /etc/pki/conjur-ca.pem
+    id: "{{ inventory_hostname }}"
+    conf_file: /etc/conjur.conf
+    cert_file: /etc/conjur.pem
+    state: absent
+  become: true
 """
 
 RETURN = r"""
+unenrolled:
+  description: With O(state=absent), whether an entry of this host left the identity file (or would, in check mode).
+  returned: when O(state=absent)
+  type: bool
+  sample: true
+key_invalidated:
+  description:
+    - With O(state=absent), whether the host's API key was invalidated on the server by this task (in check mode,
+      whether it would be).
+  returned: when O(state=absent)
+  type: bool
+  sample: true
 enrolled:
   description: Whether the host was created (or its key rotated) by this task; in check mode, whether it would be.
   returned: unless O(revoke_minted=true)

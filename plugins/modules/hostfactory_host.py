@@ -27,6 +27,7 @@ description:
     branch login without the comment for this O(id)) is replaced by a new enrollment.
   - Optionally writes, in the same call, the rest of the machine's Conjur client configuration (O(conf_file) and
     O(cert_file)). One module call per host does the whole job.
+  - With O(state=absent) it un-enrolls the machine instead (see O(state)).
   - Needs only the Python standard library on the managed node.
   - The machine never receives the controller's credentials. The module's action, on the controller, drops
     O(login), O(api_key) and O(authn_token_file) before the module is sent to the machine, whatever their source
@@ -48,15 +49,18 @@ attributes:
         host would be enrolled and which files would change.
       - With O(verify=true) an existing API key is still checked by authenticating with it, because that reads
         only.
+      - With O(state=absent), check mode reports which files would change or go, and RV(unenrolled).
   diff_mode:
     support: full
     details:
       - Shows the identity file before and after with every password and macro body masked, and the changes of
-        O(conf_file), O(cert_file) and of file owner, group and mode.
+        O(conf_file), O(cert_file) and of file owner, group and mode. Removed files show as emptied, with the header
+        C(<path> (removed)).
   idempotent:
     support: partial
     details:
-      - Idempotent unless O(rotate=true), which rotates the API key on every run by design.
+      - Idempotent unless O(rotate=true), which rotates the API key on every run by design. O(state=absent) is
+        idempotent.
   platform:
     support: full
     platforms: posix
@@ -77,6 +81,23 @@ options:
         so any other machine that uses the same id loses its identity. Give every machine its own id.
     type: str
     required: true
+  state:
+    description:
+      - V(present) enrolls the machine (or leaves an enrolled machine alone).
+      - V(absent) un-enrolls it B(on the machine only). The entries of O(identity_file) for this appliance with the
+        login C(host/<id>) are removed; every other entry, comment and blank stays byte for byte, and the file is
+        deleted when nothing else is left in it. O(conf_file) and O(cert_file) are deleted only when they hold
+        exactly what O(state=present) writes there with the same options (so a file this module did not write is
+        never deleted; it is kept with a warning that says why). No token is needed and no request is sent.
+      - B(The API key of the host stays valid on the server.) This module runs on the machine and has no
+        credentials to invalidate it. Use M(hostfactory.enrollment.hostfactory_enroll) (or the role
+        P(hostfactory.enrollment.host_identity#role)) with O(state=absent), which invalidates the key with the
+        controller's credentials before the module removes the files. Or delete the host from the Conjur policy.
+      - O(rotate), O(verify), O(missing_token), O(host_factory_token), O(annotations), O(mode), O(owner) and
+        O(group) are not used with V(absent); a rewritten identity file keeps its mode, owner and group.
+    type: str
+    choices: [present, absent]
+    default: present
   host_factory_token:
     description:
       - Host factory token to create the host with.
@@ -199,6 +220,17 @@ EXAMPLES = r"""
   become: true
 # ...then mint one token on the controller if any host returned needs_token, and run the module again with it
 # on the hosts where enrollment.needs_token is true.
+
+- name: Remove this machine's identity and the Conjur files written for it (the key stays valid on the server)
+  hostfactory.enrollment.hostfactory_host:
+    appliance_url: https://conjur.example.com
+    account: myorg
+    ca_content: "{{ conjur_ca_pem }}"
+    id: "{{ inventory_hostname }}"
+    conf_file: /etc/conjur.conf
+    cert_file: /etc/conjur.pem
+    state: absent
+  become: true
 
 - name: Legacy Conjur 4 (the appliance URL ends in /api)
   hostfactory.enrollment.hostfactory_host:
@@ -344,6 +376,12 @@ host:
       type: list
       elements: dict
       sample: [{"name": "authn/api-key", "value": "true"}]
+unenrolled:
+  description:
+    - With O(state=absent), whether an entry of this host left the identity file (in check mode, whether one would).
+  returned: when O(state=absent)
+  type: bool
+  sample: true
 api_key:
   description:
     - The API key in effect (new or found in the identity file). Use C(no_log=true) on the task.

@@ -11,15 +11,17 @@ short_description: Create or revoke Conjur host factory tokens
 version_added: 0.1.0
 description:
   - Mints host factory tokens (O(state=present)) that new machines use to enroll themselves into Conjur with
-    M(hostfactory.enrollment.hostfactory_host), or revokes them (O(state=absent)).
+    M(hostfactory.enrollment.hostfactory_host), or revokes them (O(state=absent)). It revokes given tokens, or
+    with O(all_tokens=true) every token of the host factory without knowing their values (after an interrupted
+    run).
   - With O(reuse=true), an unexpired token of the host factory with the same CIDR restriction and enough lifetime left
     is returned instead of minting a new one, so that repeated runs do not pile up tokens.
   - Works with the Conjur v5 API and with the legacy v4 API (O(api_version=4)).
   - The returned tokens are secrets. Set C(no_log) on the task, otherwise they are shown in the task result at C(-v)
     and stored wherever the registered result goes. The module itself never puts a token in a warning or an error.
   - Authenticates with O(login) and O(api_key), or with an access token from O(authn_token_file). The login needs the
-    C(execute) privilege on the host factory to mint, C(update) to revoke, and C(read) for O(reuse=true) and to
-    recover from a lost answer (below).
+    C(execute) privilege on the host factory to mint, C(update) to revoke, and C(read) for O(reuse=true),
+    O(all_tokens=true) and to recover from a lost answer (below).
   - The module runs where the task runs, with these credentials in its arguments. Run it on the controller
     (C(delegate_to) V(localhost), with C(run_once)), never on the machines to enroll.
   - Minting is never sent twice blindly. When the answer to a mint is lost (network failure, timeout, truncated or
@@ -43,16 +45,18 @@ attributes:
     details:
       - With O(state=present) and O(reuse=false), check mode sends no request at all and reports C(changed=true).
       - With O(reuse=true), or with O(state=absent) and O(host_factory) set, the host factory is read (never written)
-        to predict the change.
+        to predict the change. With O(all_tokens=true) check mode reads the host factory and reports how many
+        tokens would be revoked (RV(revoked)).
   diff_mode:
     support: full
     details:
-      - The diff lists token expirations and CIDR restrictions, never token values.
+      - The diff lists token expirations and CIDR restrictions, never token values. With O(all_tokens=true) it lists
+        the tokens revoked by their fingerprints (see M(hostfactory.enrollment.hostfactory_token_info)).
   idempotent:
     support: partial
     details:
       - O(state=present) mints new tokens on every run unless O(reuse=true).
-      - O(state=absent) is idempotent.
+      - O(state=absent) is idempotent; with O(all_tokens=true) a second run finds no token and changes nothing.
   platform:
     support: full
     platforms: posix
@@ -61,12 +65,13 @@ options:
     description:
       - The host factory, as its identifier (V(provisioning/hosts)), as V(host_factory:provisioning/hosts), or as the
         fully qualified V(myorg:host_factory:provisioning/hosts).
-      - Required with O(state=present). With O(state=absent) it is only used in check mode, to tell whether the tokens
-        still exist.
+      - Required with O(state=present) and with O(all_tokens=true). With O(state=absent) and O(token) or O(tokens)
+        it is only used in check mode, to tell whether the tokens still exist.
     type: str
   state:
     description:
-      - V(present) mints tokens (or reuses one, see O(reuse)); V(absent) revokes O(token) and O(tokens).
+      - V(present) mints tokens (or reuses one, see O(reuse)); V(absent) revokes O(token) and O(tokens), or every
+        token of O(host_factory) with O(all_tokens=true).
     type: str
     choices: [present, absent]
     default: present
@@ -128,6 +133,16 @@ options:
       - Each token is cleaned as O(token) is.
     type: list
     elements: raw
+  all_tokens:
+    description:
+      - With O(state=absent), revoke every token O(host_factory) has when it is read (also expired ones the server
+        still keeps), without knowing their values. For example after a run was interrupted (Ctrl-C, a lost
+        controller) before it could revoke the token it minted.
+      - B(This also revokes tokens that others minted for this host factory and still use), such as a batch handed to
+        a provisioning system. List them first with M(hostfactory.enrollment.hostfactory_token_info).
+      - The login needs C(read) (to list the tokens) and C(update) (to revoke them) on the host factory.
+      - Not together with O(token) or O(tokens).
+    type: bool
 notes:
   - Revoking a token that no longer exists is not an error; it reports no change. The v5 server answers the same way
     (HTTP 404) when O(login) cannot see the token's host factory at all.
@@ -185,6 +200,18 @@ EXAMPLES = r"""
     tokens: "{{ hf.tokens }}"
   no_log: true
 
+- name: Revoke every token of the host factory after an interrupted run, without knowing their values
+  hostfactory.enrollment.hostfactory_token:
+    appliance_url: https://conjur.example.com
+    account: myorg
+    ca_path: /etc/conjur.pem
+    host_factory: provisioning/hosts
+    state: absent
+    all_tokens: true
+  register: cleanup
+  run_once: true
+  delegate_to: localhost
+
 - name: Mint a token on a legacy Conjur 4 appliance (credentials from CONJUR_AUTHN_LOGIN / CONJUR_AUTHN_API_KEY)
   hostfactory.enrollment.hostfactory_token:
     appliance_url: https://conjur4.example.com/api
@@ -204,7 +231,7 @@ host_factory:
 tokens:
   description:
     - The tokens minted or reused with O(state=present), in the order returned by the server (reused tokens first).
-    - Empty in check mode when tokens would be minted, and with O(state=absent).
+    - Empty in check mode when tokens would be minted, and with O(state=absent) (never a value then).
     - These are secrets, see the description.
     - After a lost answer, more than O(count) tokens may be returned (with a warning, see the description).
   returned: always
@@ -233,7 +260,10 @@ reused:
   type: int
   sample: 1
 revoked:
-  description: How many tokens were revoked (or would be, in check mode) with O(state=absent).
+  description:
+    - How many tokens were revoked (or would be, in check mode) with O(state=absent).
+    - With O(all_tokens=true), how many tokens the host factory had (in check mode) or how many of them this run
+      revoked.
   returned: when O(state=absent)
   type: int
   sample: 2
@@ -265,6 +295,7 @@ def argument_spec():
         min_remaining=dict(type='str', default='5m'),
         token=dict(type='str', no_log=True),
         tokens=dict(type='list', elements='raw', no_log=True),
+        all_tokens=dict(type='bool'),
     )
     return spec
 
@@ -273,7 +304,9 @@ def main():
     module = AnsibleModule(
         argument_spec=argument_spec(),
         mutually_exclusive=CONJUR_MUTUALLY_EXCLUSIVE + [('expiration', 'duration')],
-        required_if=[('state', 'present', ('host_factory',)), ('state', 'absent', ('token', 'tokens'), True)],
+        required_if=[('state', 'present', ('host_factory',)),
+                     ('state', 'absent', ('token', 'tokens', 'all_tokens'), True),
+                     ('all_tokens', True, ('host_factory',))],
         supports_check_mode=True,
     )
     try:

@@ -139,6 +139,12 @@ class TokenStore:
         material = json.dumps([appliance_url, account, host_factory, sorted(cidr or []), login or ''])
         return hashlib.sha256(material.encode('utf-8')).hexdigest()[:32]
 
+    @staticmethod
+    def purpose_key(purpose, *parts):
+        """A key for something else than a mint (C(purpose) such as C(preflight) or C(session)); never a mint key."""
+        material = json.dumps([purpose] + [part or '' for part in parts])
+        return purpose + '-' + hashlib.sha256(material.encode('utf-8')).hexdigest()[:32]
+
     def _path(self, key, suffix='.json'):
         return os.path.join(self.directory, key + suffix)
 
@@ -218,7 +224,9 @@ class TokenStore:
             names = sorted(os.listdir(self.directory))
         except OSError:
             return []
-        return [(name[:-5], self.read(name[:-5])) for name in names if name.endswith('.json') and name != 'owner.json']
+        # the mint entries only: the keys of other purposes (L(purpose_key)) hold a '-'
+        return [(name[:-5], self.read(name[:-5])) for name in names
+                if name.endswith('.json') and name != 'owner.json' and '-' not in name]
 
     def remove(self, key):
         for path in (self._path(key), self.access_token_file(key)):
@@ -257,6 +265,24 @@ class TokenStore:
         """The tokens minted under C(entry) and not revoked yet, as C({token, expiration}) dicts."""
         return [item if isinstance(item, dict) else {'token': item, 'expiration': None}
                 for item in (entry or {}).get('minted') or []]
+
+    def once(self, key, work):
+        """The outcome of C(work)() under C(key), running it under the lock only the first time in this run.
+
+        C(work) returns a dict (kept and returned to every later caller) or raises L(StoreError), which is kept too:
+        every later caller gets the same error without doing the work again.
+        """
+        with self.lock():
+            entry = self.read(key)
+            if entry is None:
+                try:
+                    entry = dict(work())
+                except StoreError as exc:
+                    entry = {'error': str(exc)}
+                self.write(key, entry)
+        if entry.get('error'):
+            raise StoreError(entry['error'])
+        return entry
 
     @staticmethod
     def live_holders(entry):

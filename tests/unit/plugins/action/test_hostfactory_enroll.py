@@ -18,6 +18,8 @@ from ansible_collections.hostfactory.enrollment.plugins.action import hostfactor
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_settings import LOGIN_OPTIONS
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._enroll_probe import probe
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._enrollment_exec import host_argument_spec
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur import ConjurError
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._enrollment import EnrollmentError
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._http import ApiError
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._netrc import render_entry
 from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._token_store import StoreError, TokenStore
@@ -512,3 +514,222 @@ def test_bad_input_is_refused_before_any_probe_or_mint(tmp_path, monkeypatch, ta
     act.mint.assert_not_called()
     assert node.calls == []
     assert HF_TOKEN[:20] not in json.dumps(result) and ADMIN_KEY[:20] not in json.dumps(result)
+
+
+# -- un-enrolling (state=absent) and the preflight ------------------------------------------------------------------
+class Controller:
+    """Stands in for ConjurClient on the controller: records logins, key rotations and host factory reads."""
+
+    events = []
+    errors = {}  # operation -> the exception it raises
+    document = None
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def authenticate(self):
+        Controller.events.append(('login', self.connection.login))
+        if 'login' in Controller.errors:
+            raise Controller.errors['login']
+        return 'ZXlKaGJHY2lPaUpJVXpJMU5pSjk='
+
+    def rotate_api_key(self, login):
+        Controller.events.append(('rotate', login, self.connection.authn_token_file))
+        if 'rotate' in Controller.errors:
+            raise Controller.errors['rotate']
+
+    def get_host_factory(self, host_factory):
+        Controller.events.append(('read', host_factory))
+        if 'read' in Controller.errors:
+            raise Controller.errors['read']
+        return Controller.document
+
+
+@pytest.fixture
+def controller(monkeypatch):
+    Controller.events = []
+    Controller.errors = {}
+    Controller.document = {'id': 'myorg:host_factory:provisioning/hosts', 'owner': 'myorg:user:admin',
+                           'permissions': [], 'tokens': []}
+    monkeypatch.setattr(plugin, 'ConjurClient', Controller)
+    return Controller
+
+
+class Decommissioned:
+    """Stands in for hostfactory_host with state=absent on the node; records the calls and their check mode."""
+
+    def __init__(self, act, enrolled=True):
+        self.act = act
+        self.enrolled = enrolled
+        self.calls = []
+
+    def __call__(self, module_name=None, module_args=None, task_vars=None):
+        assert module_name == plugin.MODULE and module_args['state'] == 'absent'
+        assert not set(LOGIN_OPTIONS) & set(module_args) and 'host_factory_token' not in module_args
+        assert ADMIN_KEY not in json.dumps(module_args)
+        check_mode = self.act._task.check_mode
+        Controller.events.append(('module', check_mode))
+        result = dict(changed=self.enrolled, unenrolled=self.enrolled, login='host/web-01', changed_files=[])
+        if not check_mode:
+            self.enrolled = False
+        return result
+
+
+ENROLLED = {'done': False, 'needs_token': False, 'warnings': [], 'unenroll': True, 'login': 'host/web-01'}
+GONE = {'done': True, 'needs_token': False, 'warnings': [], 'unenroll': False, 'login': 'host/web-01',
+        'result': dict(changed=False, unenrolled=False, login='host/web-01')}
+
+
+def unenroller(verdict, check_mode=False, enrolled=True):
+    act = action(verdict, None, check_mode=check_mode)
+    act._execute_module = Decommissioned(act, enrolled)
+    return act
+
+
+def test_unenroll_invalidates_the_key_then_removes_the_files(store, controller):
+    act = unenroller(ENROLLED)
+    result = act.unenroll(validated(state='absent'), store, {})
+    assert result['unenrolled'] is True and result['key_invalidated'] is True
+    assert controller.events == [('login', 'admin'), ('rotate', 'host/web-01', None), ('module', False)]
+
+
+def test_an_un_enrolled_machine_costs_the_probe_only(store, controller):
+    act = unenroller(GONE, enrolled=False)
+    result = act.unenroll(validated(state='absent'), store, {})
+    assert result == dict(changed=False, unenrolled=False, login='host/web-01', key_invalidated=False)
+    assert controller.events == []
+
+
+def test_unenroll_in_check_mode_sends_nothing(store, controller):
+    act = unenroller(ENROLLED, check_mode=True)
+    result = act.unenroll(validated(state='absent'), store, {})
+    assert result['key_invalidated'] is True and result['changed'] is True
+    assert controller.events == [('module', True)]
+
+
+def test_a_refused_invalidation_leaves_the_machine_alone(store, controller):
+    controller.errors['rotate'] = ConjurError(
+        "cannot invalidate the API key of host 'web-01': login 'admin' has no update privilege on host 'web-01' "
+        "(HTTP 403)", status=403)
+    act = unenroller(ENROLLED)
+    with pytest.raises(EnrollmentError) as caught:
+        act.unenroll(validated(state='absent'), store, {})
+    assert str(caught.value) == ("host/web-01 stays enrolled, nothing was changed: cannot invalidate the API key of "
+                                 "host 'web-01': login 'admin' has no update privilege on host 'web-01' (HTTP 403)")
+    assert caught.value.fields == {'status': 403}
+    assert ('module', False) not in controller.events
+
+
+def test_unenroll_needs_credentials_before_anything(store, controller):
+    act = unenroller(ENROLLED)
+    with pytest.raises(plugin.ParameterError, match='missing Conjur credentials'):
+        act.unenroll(validated(state='absent', login=None, api_key=None), store, {})
+    act.probe.assert_not_called()
+    assert controller.events == []
+
+
+def test_without_a_probe_the_module_is_asked_in_check_mode_first(store, controller):
+    act = unenroller(None)
+    result = act.unenroll(validated(state='absent'), store, {})
+    assert controller.events == [('module', True), ('login', 'admin'), ('rotate', 'host/web-01', None),
+                                 ('module', False)]
+    assert result['key_invalidated'] is True and act._task.check_mode is False
+    gone = unenroller(None, enrolled=False)
+    controller.events = []
+    assert gone.unenroll(validated(state='absent'), store, {})['key_invalidated'] is False
+    assert controller.events == [('module', True)]
+
+
+def test_one_login_serves_every_host_of_the_run(store, controller):
+    for host in ('web-01', 'web-02', 'web-03'):
+        unenroller(dict(ENROLLED, login='host/' + host)).unenroll(validated(state='absent', id=host), store, {})
+    logins = [event for event in controller.events if event[0] == 'login']
+    rotations = [event for event in controller.events if event[0] == 'rotate']
+    assert logins == [('login', 'admin')]
+    key = TokenStore.purpose_key('session', URL, 'myorg', 'admin')
+    assert rotations == [('rotate', 'host/web-01', None), ('rotate', 'host/web-02', store.access_token_file(key)),
+                         ('rotate', 'host/web-03', store.access_token_file(key))]
+
+
+def test_a_failed_login_is_tried_once_per_run(store, controller):
+    controller.errors['login'] = ConjurError(
+        "cannot authenticate to Conjur: authentication failed for login 'admin' (wrong api_key or unknown login) "
+        "(HTTP 401)", status=401)
+    for host in ('web-01', 'web-02'):
+        with pytest.raises(EnrollmentError, match="^host/web-01 stays enrolled, nothing was changed: cannot "
+                                                  "authenticate to Conjur: authentication failed"):
+            unenroller(ENROLLED).unenroll(validated(state='absent', id=host), store, {})
+    assert [event for event in controller.events if event[0] == 'login'] == [('login', 'admin')]
+
+
+def test_preflight_logs_in_and_reads_the_host_factory_once_per_run(store, controller):
+    for host in ('web-01', 'web-02'):
+        assert action(None, Node()).preflight(validated(id=host, preflight=True), store) == []
+    assert controller.events == [('login', 'admin'), ('read', 'provisioning/hosts')]
+
+
+def test_preflight_failure_fails_every_host_with_one_line(store, controller):
+    controller.errors['read'] = ConjurError(
+        "cannot read host factory: host factory 'myorg:host_factory:provisioning/hosts' not found in account 'myorg' "
+        "(or not visible to login 'admin') (HTTP 404)", status=404)
+    for _host in ('web-01', 'web-02'):
+        with pytest.raises(StoreError, match=r"^preflight failed: cannot read host factory: host factory "
+                                             r"'myorg:host_factory:provisioning/hosts' not found"):
+            action(None, Node()).preflight(validated(preflight=True), store)
+    assert controller.events == [('login', 'admin'), ('read', 'provisioning/hosts')]
+
+
+def test_preflight_warns_when_the_privileges_do_not_show(store, controller):
+    controller.document = dict(controller.document, permissions=[{'privilege': 'read', 'role': 'myorg:user:alice'},
+                                                                 {'privilege': 'execute', 'role': 'myorg:user:alice'}])
+    warnings = action(None, Node()).preflight(validated(login='alice', preflight=True), store)
+    assert warnings == ["preflight: host factory 'myorg:host_factory:provisioning/hosts' does not show login 'alice' "
+                        "holding the update privilege (execute mints, update revokes); it is neither its owner nor "
+                        "granted directly, and a grant through a group or layer does not show, so minting or "
+                        "revoking may fail"]
+
+
+def test_preflight_to_unenroll_only_logs_in_and_shares_the_login(store, controller):
+    act = unenroller(ENROLLED)
+    args = validated(state='absent', preflight=True)
+    assert act.preflight(args, store) == []
+    act.unenroll(args, store, {})
+    assert [event[0] for event in controller.events] == ['login', 'rotate', 'module']
+
+
+def test_preflight_without_credentials_says_so(store, controller):
+    with pytest.raises(StoreError, match='^preflight failed: missing Conjur credentials'):
+        action(None, Node()).preflight(validated(login=None, api_key=None, token=HF_TOKEN, preflight=True), store)
+    assert controller.events == []
+
+
+@pytest.mark.parametrize('login, document, expected', [
+    (None, {'owner': 'x', 'permissions': []}, 0),            # an access token file: the login is unknown
+    ('admin', {'owner': 'myorg:user:admin', 'permissions': []}, 0),
+    ('host/ci', {'owner': 'x', 'permissions': [{'privilege': p, 'role': 'myorg:host:ci'}
+                                               for p in ('execute', 'update')]}, 0),
+    ('host/ci', {'owner': 'x', 'permissions': []}, 1),
+    ('admin', {'id': 'v4', 'tokens': []}, 0),                   # the v4 API shows no permissions
+])
+def test_privilege_warnings(login, document, expected):
+    connection = plugin.ConjurConnection(URL, 'myorg', login=login)
+    assert len(plugin.privilege_warnings(connection, dict(document, id='myorg:host_factory:hf'))) == expected
+
+
+@pytest.mark.parametrize('state, work', [('present', 'enroll'), ('absent', 'unenroll')])
+def test_run_proves_the_credentials_first_and_keeps_the_preflight_warnings(state, work, tmp_path, monkeypatch):
+    monkeypatch.setattr(plugin, 'default_store_dir', lambda: str(tmp_path / 'store'))
+    task = MagicMock()
+    task.check_mode = False
+    task.async_val = 0
+    task.args = dict(appliance_url=URL, account='myorg', login='admin', api_key=ADMIN_KEY, id='web-01',
+                     host_factory='provisioning/hosts', state=state, preflight=True)
+    connection = MagicMock()
+    connection._shell.tmpdir = None
+    act = plugin.ActionModule(task, connection, MagicMock(), MagicMock(), MagicMock())
+    calls = []
+    act.preflight = lambda args, store: calls.append('preflight') or ['from the preflight']
+    setattr(act, work, lambda args, store, task_vars: calls.append(work) or dict(changed=False, warnings=['own']))
+    result = act.run(task_vars={})
+    assert calls == ['preflight', work]
+    assert result['warnings'] == ['own', 'from the preflight'] and not result.get('failed')

@@ -32,7 +32,6 @@ from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.
     ENV,
     MACHINE,
     URL,
-    make_node,
     write,
 )
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_args import patch_module_args
@@ -64,11 +63,6 @@ def clean(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     NoRequests.calls = []
     monkeypatch.setattr(_enrollment_exec, 'ConjurClient', NoRequests)
-
-
-@pytest.fixture
-def node(tmp_path):
-    return make_node(tmp_path)
 
 
 def shipped_probe(args, env=None):
@@ -197,6 +191,18 @@ def mutate(name, tmp, paths, args):
         args = dict(args, verify=True)
     elif name == 'reserved id':
         args = dict(args, id='conjur/web-01')
+    elif name == 'no files':
+        for path in paths.values():
+            os.unlink(path)
+    elif name == 'only the conf file':
+        os.unlink(identity)
+        os.unlink(cert)
+    elif name == 'identity that is a directory':
+        os.unlink(identity)
+        os.mkdir(identity)
+    elif name == 'identity that is a link':
+        os.rename(identity, str(tmp / 'real.identity'))
+        os.symlink(str(tmp / 'real.identity'), identity)
     elif name != 'in place':
         raise AssertionError(name)
     return dict((k, v) for k, v in args.items() if v is not None), env
@@ -228,20 +234,36 @@ REFUSED = {
 }
 
 
-@pytest.mark.parametrize('state', STATES)
-def test_probe_and_module_agree(node, capfd, state):
+def agree(node, capfd, node_state, **overrides):
+    """Run the shipped probe and the module in check mode on the node in C(node_state); assert what holds for every
+    verdict (a probe error is the module's error; "done" carries the module's own result and warnings) and return
+    both, or None when both failed alike."""
     tmp, paths, args = node
-    args, env = mutate(state, tmp, paths, args)
+    args, env = mutate(node_state, tmp, paths, args)
+    args.update(overrides)
     verdict = shipped_probe(args, env)
     module = bounded(module_check_mode, capfd, args, env)  # a FIFO must not block it
-    if state in REFUSED:
-        assert REFUSED[state] in verdict.get('error', '')
-    if state == 'identity owned by another user':
+    if node_state in REFUSED:
+        assert REFUSED[node_state] in verdict.get('error', '')
+    if node_state == 'identity owned by another user':
         assert module['changed'] and not verdict['done']
     if verdict.get('error'):
         assert module.get('failed') and module['msg'] == verdict['error']
-        return
+        return None
     assert not module.get('failed'), module
+    if verdict['done']:
+        expected = dict((k, v) for k, v in module.items() if k not in ('warnings', 'invocation'))
+        assert verdict['result'] == expected
+        assert verdict['warnings'] == module['warnings']
+    return verdict, module
+
+
+@pytest.mark.parametrize('state', STATES)
+def test_probe_and_module_agree(node, capfd, state):
+    both = agree(node, capfd, state)
+    if both is None:
+        return
+    verdict, module = both
     asked_for_token = module['needs_token'] or module['enrolled']
     assert verdict['needs_token'] == asked_for_token
     module_did_nothing = not module['changed'] and not module['needs_token'] and not NoRequests.calls
@@ -252,9 +274,26 @@ def test_probe_and_module_agree(node, capfd, state):
         assert verdict['needs_token'] and module['needs_token'] and module['login'] == 'host/web-01'
     if verdict['done']:
         assert module_did_nothing
-        expected = dict((k, v) for k, v in module.items() if k not in ('warnings', 'invocation'))
-        assert verdict['result'] == expected
-        assert verdict['warnings'] == module['warnings']
     else:
         # the module must run: it changes something, needs a token, checks a key, or only it can tell
         assert not module_did_nothing or state in ('symbolic mode', 'relative identity path')
+
+
+ABSENT_STATES = ['in place', 'no files', 'only the conf file', 'missing identity', 'empty identity',
+                 'entry without password', 'another login', 'another appliance', 'duplicate entries', 'extra entries',
+                 'official role layout, one line', 'identity that is a link', 'stale conf', 'conf mode 0600',
+                 'missing conf', 'stale CA', 'missing CA file', 'relative identity path', 'http appliance',
+                 'CA content without a CA file', 'CA from the node environment', 'CA from the node conf file',
+                 'cert_file without any CA', 'unwritable conf directory', 'identity that is a directory']
+
+
+@pytest.mark.parametrize('state', ABSENT_STATES)
+def test_probe_and_module_agree_on_un_enrollment(node, capfd, state):
+    both = agree(node, capfd, state, state='absent')
+    assert NoRequests.calls == []  # un-enrolling asks the server nothing on the node
+    if both is None:
+        return
+    verdict, module = both
+    assert verdict['needs_token'] is False and not module['needs_token']
+    assert verdict['unenroll'] == module['unenrolled'] and verdict['login'] == module['login']
+    assert verdict['done'] is not module['changed'] or state == 'relative identity path'

@@ -18,6 +18,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur imp
     conjur_argument_spec,
     conjur_error,
     http_client,
+    login_role,
 )
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_settings import ConjurConfigError
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._http import (
@@ -302,6 +303,72 @@ def test_get_host_factory_not_found():
     assert str(info.value) == ("cannot read host factory: host factory 'myorg:host_factory:apps/web' not found in "
                                "account 'myorg' (or not visible to login 'bob', or host factories are switched off on "
                                "the server) (HTTP 404)")
+
+
+# -- API key rotation (un-enrollment) --------------------------------------------------------------------------------
+
+NEW_KEY = '3y9e4r7t2u1i0o9p8a7s6d5f4g3h2j1k0l9z8x7c6v5b4n3m2q1w'
+
+
+@pytest.mark.parametrize('login, role', [('host/web-01', 'host:web-01'), ('host/a/b', 'host:a/b'),
+                                         ('user/alice', 'user:alice'), ('admin', 'user:admin'),
+                                         ('host/', 'user:host/'), ('layer/x', 'user:layer/x')])
+def test_login_role_maps_like_conjur(login, role):
+    assert login_role(login) == role
+
+
+def test_rotate_api_key_puts_with_the_access_token_and_discards_the_new_key():
+    client, server = make_client()
+    server.on('POST', '/authn/myorg/admin/authenticate', AUTHN_OK)
+    server.on('PUT', '/authn/myorg/api_key', (200, NEW_KEY, {'Content-Type': 'text/plain; charset=utf-8'}))
+    assert client.rotate_api_key('host/apps/web-01') is None
+    call = server.calls[1]
+    assert call['method'] == 'PUT' and call['query'] == 'role=host%3Aapps%2Fweb-01'
+    assert call['headers']['Authorization'] == 'Token token="%s"' % TOKEN_B64
+    assert call['data'] is None
+    assert client.http.redact('key ' + NEW_KEY) == 'key ********'  # registered as a secret on sight
+
+
+@pytest.mark.parametrize('status, body, expected', [
+    (403, '', "cannot invalidate the API key of host 'web-01': login 'admin' has no update privilege on host "
+              "'web-01' (HTTP 403)"),
+    (404, {'error': {'code': 'not_found',
+                     'message': "CONJ00123E Resource 'myorg:host:web-01' requested by role 'myorg:user:admin' not found"}},
+     "cannot invalidate the API key of host 'web-01': host 'web-01' not found in account 'myorg' (or not visible to "
+     "login 'admin') (HTTP 404)"),
+    (405, {'error': {'code': 'method_not_allowed',
+                     'message': "CONJ00126E Role 'myorg:host:web-01' is not applicable for key rotation"}},
+     "cannot invalidate the API key of host 'web-01': the server refused: CONJ00126E Role 'myorg:host:web-01' is not "
+     "applicable for key rotation (HTTP 405)"),
+    (422, {'error': {'code': 'argument_error', 'message': 'Expected at least 2 tokens in web-01'}},
+     "cannot invalidate the API key of host 'web-01': the server rejected the request: Expected at least 2 tokens in "
+     "web-01 (HTTP 422)"),
+])
+def test_rotate_api_key_errors(status, body, expected):
+    client, server = make_client()
+    server.on('POST', '/authn/myorg/admin/authenticate', AUTHN_OK)
+    server.on('PUT', '/authn/myorg/api_key', (status, body))
+    with pytest.raises(ConjurError) as info:
+        client.rotate_api_key('host/web-01')
+    assert str(info.value) == expected and info.value.status == status
+    assert server.paths().count('PUT /authn/myorg/api_key') == 1  # 4xx are not retried
+
+
+def test_rotate_api_key_retries_a_lost_answer_and_logs_in_again_on_401():
+    client, server = make_client({'retries': 1})
+    server.on('POST', '/authn/myorg/admin/authenticate', AUTHN_OK)
+    server.on('PUT', '/authn/myorg/api_key', (401, 'Unauthorized: Invalid token'), (503, ''), (200, NEW_KEY))
+    client.rotate_api_key('host/web-01')
+    assert server.paths() == ['POST /authn/myorg/admin/authenticate', 'PUT /authn/myorg/api_key',
+                              'POST /authn/myorg/admin/authenticate', 'PUT /authn/myorg/api_key',
+                              'PUT /authn/myorg/api_key']
+
+
+def test_rotate_api_key_needs_the_v5_api():
+    client, server = make_client({'appliance_url': 'https://conjur4/api', 'api_version': 4})
+    with pytest.raises(ConjurConfigError, match='needs the Conjur v5 API'):
+        client.rotate_api_key('host/web-01')
+    assert server.calls == []
 
 
 # -- hosts ----------------------------------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._enroll_pro
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.enrollment_node import (
     API_KEY,
     ENV,
-    make_node,
 )
 
 
@@ -29,11 +28,6 @@ from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.
 def clean(monkeypatch):
     for name in ENV:
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-def node(tmp_path):
-    return make_node(tmp_path)
 
 
 # -- the probe itself ----------------------------------------------------------------------------------------------

@@ -18,8 +18,10 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._files impo
     check_writable,
     encode_text,
     ensure_attributes,
+    is_regular_file,
     numeric_mode,
     read_text,
+    remove_file,
     resolve_gid,
     resolve_uid,
     write_file_atomic,
@@ -267,3 +269,27 @@ def test_ensure_attributes_owner_and_group(tmp_path, monkeypatch):
 def test_ensure_attributes_missing_file(tmp_path):
     with pytest.raises(FileError, match='cannot read the attributes of'):
         ensure_attributes(str(tmp_path / 'absent'), 0o600)
+
+
+# -- removing -------------------------------------------------------------------------------------------------------
+
+def test_remove_file_removes_a_link_never_its_target(tmp_path):
+    target = tmp_path / 'target'
+    target.write_text(OFFICIAL)
+    link = tmp_path / 'link'
+    link.symlink_to(target)
+    assert is_regular_file(str(target)) and not is_regular_file(str(link))
+    remove_file(str(link))
+    assert not os.path.lexists(str(link)) and target.read_text() == OFFICIAL
+    remove_file(str(target))
+    assert not target.exists()
+    remove_file(str(target))  # already gone: not an error
+
+
+def test_remove_file_failure_is_one_line(tmp_path):
+    directory = tmp_path / 'dir'
+    directory.mkdir()
+    with pytest.raises(FileError, match='cannot remove %s: Is a directory|cannot remove %s: Operation not permitted'
+                       % (directory, directory)):
+        remove_file(str(directory))
+    assert not is_regular_file(str(directory)) and not is_regular_file(str(tmp_path / 'absent'))

@@ -16,6 +16,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._netrc impo
     mask_netrc,
     merge_entry,
     parse_netrc,
+    remove_entries,
     render_entry,
     unsafe_token_reason,
 )
@@ -212,6 +213,56 @@ def test_merge_collapses_duplicates_into_one_entry():
 def test_merge_replaces_entry_for_another_login():
     merged = merge_entry(OFFICIAL, MACHINE, 'host/web-02', OTHER_KEY)
     assert merged == render_entry(MACHINE, 'host/web-02', OTHER_KEY) + '\n'
+
+
+# -- removing ------------------------------------------------------------------------------------------------------
+
+def test_remove_the_only_entry_leaves_nothing():
+    assert remove_entries(OFFICIAL, MACHINE, 'host/web-01') == ''
+
+
+def test_remove_keeps_everything_else_byte_for_byte(tmp_path):
+    ours = render_entry(MACHINE, 'host/web-01', KEY)
+    text = MIXED.replace('default login', ours + '\ndefault login')
+    removed = remove_entries(text, MACHINE, 'host/web-01')
+    assert removed == MIXED
+    assert KEY not in removed
+    reference = python_netrc(tmp_path, removed)
+    assert reference.authenticators('https://other.example.com/authn')[::2] == ('host/db-02', 'pw-other')
+    assert reference.macros == {'init': ['cd /tmp\n', 'put secret-macro-line\n']}
+
+
+def test_remove_leaves_the_entry_of_another_login():
+    text = render_entry(MACHINE, 'host/web-02', OTHER_KEY) + '\n'
+    assert remove_entries(text, MACHINE, 'host/web-01') is text
+    assert remove_entries(OFFICIAL, 'https://other.example.com/authn', 'host/web-01') is OFFICIAL
+
+
+def test_remove_every_duplicate_of_the_login_and_keeps_the_rest():
+    text = ('machine %s login host/web-01 password one\n'
+            'machine other login o password p   # keep me\n'
+            '  machine %s\n  login host/web-01\n  password two\n'
+            'machine %s login host/web-02 password three\n') % (MACHINE, MACHINE, MACHINE)
+    assert remove_entries(text, MACHINE, 'host/web-01') == (
+        'machine other login o password p   # keep me\n'
+        'machine %s login host/web-02 password three\n' % MACHINE)
+
+
+@pytest.mark.parametrize('text, expected', [
+    # one line with another entry after it: only our tokens (and the blanks after them) go
+    ('machine %s login host/web-01 password k machine b login x password y\n' % MACHINE,
+     'machine b login x password y\n'),
+    # a trailing comment stays, on its own line
+    ('machine %s login host/web-01 password k  # note\nmachine b login x password y\n' % MACHINE,
+     '# note\nmachine b login x password y\n'),
+    # CRLF line ends and no final newline
+    ('machine a login x password y\r\nmachine %s login host/web-01 password k\r\n' % MACHINE,
+     'machine a login x password y\r\n'),
+    ('machine a login x password y\nmachine %s login host/web-01 password k' % MACHINE,
+     'machine a login x password y\n'),
+])
+def test_remove_odd_layouts(text, expected):
+    assert remove_entries(text, MACHINE, 'host/web-01') == expected
 
 
 # -- masking --------------------------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ from collections.abc import MutableMapping
 
 import pytest
 
+from ansible_collections.hostfactory.enrollment.plugins.module_utils import _conjur
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_args import patch_module_args
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.conjur_fake import FakeServer
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.rackspace_fake import API_KEY, USERNAME
 
 
@@ -61,3 +63,16 @@ def call_rackspace(fake, call_module):
         args.setdefault('identity_url', fake.base + '/v2.0')
         return call_module(module, **{k: v for k, v in args.items() if v is not None})
     return run
+
+
+@pytest.fixture
+def server(monkeypatch):
+    """A scripted Conjur: every HttpClient a Conjur module builds talks to this fake (no retry sleeps)."""
+    fake = FakeServer()
+    real = _conjur.http_client
+
+    def http_client(connection, **overrides):
+        overrides.setdefault('sleep', lambda delay: None)
+        return fake.attach(real(connection, **overrides))
+    monkeypatch.setattr(_conjur, 'http_client', http_client)
+    return fake

@@ -16,6 +16,8 @@ import stat
 
 import pytest
 
+from ansible.module_utils import basic
+
 from ansible_collections.hostfactory.enrollment.plugins.module_utils import _enrollment, _enrollment_exec
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur import ConjurError
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._netrc import render_entry
@@ -665,3 +667,118 @@ def test_token_file_options_are_checked(capfd, files, fake_client):
     assert result['failed'] is True
     assert result['msg'] == 'remove_token_file is True but all of the following are missing: host_factory_token_file'
     assert fake_client.calls == []
+
+
+# -- un-enrollment (state=absent) ---------------------------------------------------------------------------------------
+
+OTHERS = ('# kept as it is\n'
+          'machine https://other.example.com/authn\n    login host/x\n    password other-secret-value\n\n')
+
+
+def enrolled_with_files(capfd, files):
+    """A machine enrolled by the module, with conf and CA files, and another machine's entry before its own."""
+    with open(files['identity'], 'w') as handle:
+        handle.write(OTHERS)
+    run(capfd, files, host_factory_token=TOKEN, conf_file=files['conf'], cert_file=files['cert'], ca_content=PEM)
+    return dict(conf_file=files['conf'], cert_file=files['cert'], ca_content=PEM, state='absent')
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    """The module's warnings (a process that loaded controller code would send them to the display instead)."""
+    seen = []
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', lambda self, warning: seen.append(warning))
+    return seen
+
+
+def test_absent_removes_the_entry_and_the_files_it_wrote(capfd, files, fake_client, warnings):
+    absent = enrolled_with_files(capfd, files)
+    fake_client.calls = []
+    out, result = run(capfd, files, diff=True, **absent)
+    assert result['changed'] is True and result['unenrolled'] is True and result['enrolled'] is False
+    assert result['changed_files'] == [files['identity'], files['conf'], files['cert']]
+    assert read(files['identity']) == OTHERS  # the other entry and the comment, byte for byte
+    assert not os.path.exists(files['conf']) and not os.path.exists(files['cert'])
+    assert fake_client.calls == [] and warnings == []
+    assert result['diff'][0]['before'].endswith('login host/web-01\n    password ********\n')
+    assert result['diff'][0]['after'] == OTHERS.replace('other-secret-value', '********')
+    assert [d['after_header'] for d in result['diff'][1:]] == [files['conf'] + ' (removed)',
+                                                               files['cert'] + ' (removed)']
+    assert NEW_KEY not in out and 'other-secret-value' not in out
+    _out, again = run(capfd, files, **absent)
+    assert again['changed'] is False and again['unenrolled'] is False and again['changed_files'] == []
+
+
+def test_absent_deletes_an_identity_file_left_empty(capfd, files, fake_client):
+    write_identity(files)
+    out, result = run(capfd, files, state='absent')
+    assert result['changed'] is True and result['unenrolled'] is True
+    assert not os.path.exists(files['identity'])
+    assert OLD_KEY not in out
+
+
+def test_absent_in_check_mode_changes_nothing(capfd, files, fake_client):
+    absent = enrolled_with_files(capfd, files)
+    before = [read(files[name]) for name in ('identity', 'conf', 'cert')]
+    out, result = run(capfd, files, check=True, diff=True, **absent)
+    assert result['changed'] is True and result['unenrolled'] is True
+    assert result['changed_files'] == [files['identity'], files['conf'], files['cert']]
+    assert [read(files[name]) for name in ('identity', 'conf', 'cert')] == before
+    assert NEW_KEY not in out
+
+
+def test_absent_keeps_files_it_did_not_write(capfd, files, fake_client, warnings):
+    absent = enrolled_with_files(capfd, files)
+    with open(files['conf'], 'a') as handle:
+        handle.write('# edited by hand\n')
+    with open(files['cert'], 'a') as handle:
+        handle.write('# another CA next to ours\n')
+    _out, result = run(capfd, files, **absent)
+    assert result['changed_files'] == [files['identity']]
+    assert read(files['conf']).endswith('# edited by hand\n') and read(files['cert']).endswith('next to ours\n')
+    assert warnings == [files['conf'] + ' is kept: it does not hold what this module writes there',
+                        files['cert'] + ' is kept: it does not hold what this module writes there']
+
+
+def test_absent_refuses_a_link_and_changes_nothing(capfd, files, fake_client):
+    absent = enrolled_with_files(capfd, files)
+    before = read(files['identity'])
+    os.unlink(files['cert'])
+    os.symlink(files['identity'] + '.nowhere', files['cert'])
+    _out, result = run(capfd, files, **absent)
+    assert result['failed'] is True and 'is a symbolic link' in result['msg']
+    assert read(files['identity']) == before and os.path.exists(files['conf']) and os.path.islink(files['cert'])
+
+
+def test_absent_keeps_a_ca_file_without_a_ca_to_compare(capfd, files, fake_client, warnings):
+    absent = enrolled_with_files(capfd, files)
+    absent.pop('ca_content')
+    os.unlink(files['conf'])
+    _out, result = run(capfd, files, **absent)
+    assert os.path.exists(files['cert']) and result['unenrolled'] is True
+    assert warnings == [files['cert'] + ' is kept: no CA was given to compare it with (ca_content or ca_path)']
+
+
+def test_absent_keeps_the_entry_of_another_host(capfd, files, fake_client):
+    write_identity(files, login='host/web-02')
+    before = read(files['identity'])
+    _out, result = run(capfd, files, state='absent')
+    assert result['changed'] is False and result['unenrolled'] is False
+    assert read(files['identity']) == before
+
+
+def test_absent_keeps_mode_and_rewrites_atomically(capfd, files, fake_client):
+    write_identity(files, extra=OTHERS, mode=0o640)
+    _out, result = run(capfd, files, state='absent', mode='0600')
+    assert result['unenrolled'] is True and file_mode(files['identity']) == 0o640
+    assert read(files['identity']) == OTHERS
+
+
+def test_absent_in_an_unwritable_directory_fails_before_any_change(capfd, files, fake_client, monkeypatch):
+    write_identity(files)
+    real_access = os.access
+    monkeypatch.setattr(os, 'access', lambda path, mode: path != str(files['dir']) and real_access(path, mode))
+    _out, result = run(capfd, files, state='absent')
+    assert result['failed'] is True
+    assert result['msg'] == 'cannot write %s: directory %s is not writable' % (files['identity'], files['dir'])
+    assert read(files['identity']) == render_entry(MACHINE, 'host/web-01', OLD_KEY) + '\n'

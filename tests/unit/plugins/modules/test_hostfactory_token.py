@@ -14,14 +14,12 @@ import json
 
 import pytest
 
-from ansible_collections.hostfactory.enrollment.plugins.module_utils import _conjur
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._hostfactory_tokens import parse_iso8601, seconds_left
 from ansible_collections.hostfactory.enrollment.plugins.modules import hostfactory_token as module
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.conjur_fake import (
     API_KEY,
     AUTHN_OK,
     HF_TOKEN,
-    FakeServer,
     token_not_found,
 )
 
@@ -39,19 +37,6 @@ def args(**kwargs):
     return result
 
 
-@pytest.fixture
-def server(monkeypatch):
-    """Every HttpClient the module builds talks to this fake (no retry sleeps)."""
-    fake = FakeServer()
-    real = _conjur.http_client
-
-    def http_client(connection, **overrides):
-        overrides.setdefault('sleep', lambda delay: None)
-        return fake.attach(real(connection, **overrides))
-    monkeypatch.setattr(_conjur, 'http_client', http_client)
-    return fake
-
-
 def future(**delta):
     return (datetime.datetime.now(UTC) + datetime.timedelta(**delta)).strftime('%Y-%m-%dT%H:%M:%SZ')
 
@@ -67,7 +52,11 @@ def future(**delta):
     (args(), 'one of expiration or duration is required'),
     ({k: v for k, v in args(duration='1h').items() if k != 'host_factory'},
      'state is present but all of the following are missing: host_factory'),
-    (args(state='absent'), 'state is absent but any of the following are missing: token, tokens'),
+    (args(state='absent'), 'state is absent but any of the following are missing: token, tokens, all_tokens'),
+    ({k: v for k, v in args(state='absent', all_tokens=True).items() if k != 'host_factory'},
+     'all_tokens is True but all of the following are missing: host_factory'),
+    (args(state='absent', all_tokens=True, token=HF_TOKEN), 'do not also give token or tokens'),
+    (args(state='absent', all_tokens=False), 'none of token, tokens or all_tokens=true is given'),
     (args(duration='1h', ca_path='/a', ca_content='b'), 'parameters are mutually exclusive: ca_path|ca_content'),
     (args(duration='1h', appliance_url='ftp://conjur'), 'appliance_url must be an https:// URL'),
     (args(duration='1h', login=None, api_key=None), 'missing Conjur credentials'),
@@ -253,3 +242,57 @@ def test_http_url_warns(patch_ansible_module, server, run_module):
     server.on('POST', '/host_factory_tokens', (200, [{'token': HF_TOKEN, 'expiration': future(hours=1), 'cidr': []}]))
     result = run_module(module.main)
     assert 'appliance_url http://conjur.example.com uses http://' in json.dumps(result['warnings'])
+
+
+# -- absent, all_tokens ------------------------------------------------------------------------------------------------
+
+LISTED = [{'token': HF_TOKEN, 'expiration': future(hours=1), 'cidr': []},
+          {'token': TOKEN_B, 'expiration': future(hours=2), 'cidr': ['10.0.0.0/8']}]
+ALL = args(state='absent', all_tokens=True)
+
+
+@pytest.mark.parametrize('patch_ansible_module', [dict(ALL, _ansible_diff=True)], indirect=True)
+def test_all_tokens_revokes_what_the_host_factory_lists(patch_ansible_module, server, run_module):
+    server.on('POST', AUTHN, AUTHN_OK)
+    server.on('GET', HF_URL, (200, {'tokens': LISTED}))
+    server.on('DELETE', '/host_factory_tokens/' + HF_TOKEN, (204, ''))
+    server.on('DELETE', '/host_factory_tokens/' + TOKEN_B, (204, ''))
+    result = run_module(module.main)
+    assert result['changed'] is True and result['revoked'] == 2 and result['tokens'] == []
+    assert server.paths() == ['POST ' + AUTHN, 'GET ' + HF_URL, 'DELETE /host_factory_tokens/' + HF_TOKEN,
+                              'DELETE /host_factory_tokens/' + TOKEN_B]
+    assert len(result['diff']['before']['tokens']) == 2 and result['diff']['after']['tokens'] == []
+    assert result['diff']['before']['tokens'][1]['cidr'] == ['10.0.0.0/8']
+    assert HF_TOKEN not in json.dumps(result) and TOKEN_B not in json.dumps(result)
+
+
+@pytest.mark.parametrize('patch_ansible_module', [dict(ALL, _ansible_check_mode=True, _ansible_diff=True)],
+                         indirect=True)
+def test_all_tokens_check_mode_counts_without_revoking(patch_ansible_module, server, run_module):
+    server.on('POST', AUTHN, AUTHN_OK)
+    server.on('GET', HF_URL, (200, {'tokens': LISTED}))
+    result = run_module(module.main)
+    assert result['changed'] is True and result['revoked'] == 2
+    assert server.paths() == ['POST ' + AUTHN, 'GET ' + HF_URL]
+    assert HF_TOKEN not in json.dumps(result)
+
+
+@pytest.mark.parametrize('patch_ansible_module', [ALL], indirect=True)
+def test_all_tokens_without_tokens_changes_nothing(patch_ansible_module, server, run_module):
+    server.on('POST', AUTHN, AUTHN_OK)
+    server.on('GET', HF_URL, (200, {'tokens': []}))
+    result = run_module(module.main)
+    assert result['changed'] is False and result['revoked'] == 0
+    assert server.paths() == ['POST ' + AUTHN, 'GET ' + HF_URL]
+
+
+@pytest.mark.parametrize('patch_ansible_module', [ALL], indirect=True)
+def test_all_tokens_without_update_fails_clearly(patch_ansible_module, server, run_module):
+    server.on('POST', AUTHN, AUTHN_OK)
+    server.on('GET', HF_URL, (200, {'tokens': LISTED}))
+    server.on('DELETE', '/host_factory_tokens/' + HF_TOKEN, (403, ''))
+    result = run_module(module.main)
+    assert result['failed'] is True
+    assert result['msg'] == ("cannot revoke the host factory token: login 'admin' has no update privilege on the "
+                             "token's host factory (HTTP 403)")
+    assert HF_TOKEN not in json.dumps(result)
