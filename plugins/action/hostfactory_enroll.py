@@ -27,6 +27,7 @@ import os
 import shlex
 import zlib
 
+from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
@@ -46,6 +47,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors imp
     CollectionError,
     ParameterError,
     fail_result,
+    rename_options,
 )
 from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._token_store import (
     StoreError,
@@ -88,8 +90,26 @@ def argument_spec():
         token_duration=dict(type='str', default='15m', no_log=False),
         token_cidr=dict(type='list', elements='str', default=[], no_log=False),
         revoke_minted=dict(type='bool', default=False),
+        option_names=dict(type='dict', no_log=False),
     )
     return spec
+
+
+def check_token(token):
+    """A token given but empty (an unset environment variable looked up) is refused: it must not mean "mint one"."""
+    if token is not None and not token.strip():
+        raise ParameterError('token is set but empty (an environment variable that is not set?): set token to a host '
+                             'factory token, or leave it undefined to mint one on the controller')
+
+
+def rename_result(result, names):
+    """The result with the options named as the caller (a role) names them, in its message and warnings."""
+    if names:
+        if result.get('msg'):
+            result['msg'] = rename_options(result['msg'], names)
+        if result.get('warnings'):
+            result['warnings'] = [rename_options(warning, names) for warning in result['warnings']]
+    return result
 
 
 def read_controller_ca(path):
@@ -178,10 +198,13 @@ class ActionModule(ActionBase):
         ).validate(dict(self._task.args))
         if validation.error_messages:
             result.update(failed=True, msg=validation.errors.msg)
-            return result
+            names = self._task.args.get('option_names')
+            return rename_result(result, names if isinstance(names, dict) else None)
         args = validation.validated_parameters
         store = TokenStore(default_store_dir())
         try:
+            if args['ca_path']:
+                args['ca_path'] = self.controller_file(args['ca_path'])
             if args['revoke_minted']:
                 result.update(self.revoke_minted(args, store))
             else:
@@ -190,10 +213,20 @@ class ActionModule(ActionBase):
             result.update(fail_result(exc), failed=True)
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
-        return result
+        return rename_result(result, args['option_names'])
+
+    def controller_file(self, path):
+        """A controller-side path found the way Ansible finds C(src): in the C(files/) directories of the role and
+        the playbook, then relative to them; an absolute path, or one found nowhere, as it is given (a path that
+        cannot be read then fails with that path in the message)."""
+        try:
+            return self._find_needle('files', path)
+        except AnsibleError:
+            return path
 
     # -- on the node ------------------------------------------------------------------------------------------------
     def enroll(self, args, store, task_vars):
+        check_token(args['token'])
         controller = controller_connection(args)
         module_args = node_arguments(args, controller)
         key = TokenStore.key(controller.appliance_url, controller.account, args['host_factory'], args['token_cidr'],

@@ -14,6 +14,8 @@ through L(fail_result): the message first, then those fields. Standard library o
 
 from __future__ import annotations
 
+import re
+
 
 def one_line(text):
     """C(text) on one line: every line break, with the white space around it, becomes one space."""
@@ -51,3 +53,45 @@ def fail_result(error, result=None):
 def fail(module, error, result=None):
     """Fail C(module) with L(fail_result)."""
     module.fail_json(**fail_result(error, result))
+
+
+# Where a message of this collection names a plain-word option (C(token), C(rotate), C(username), ...). Such words
+# are also English ("the host factory token"), so they are renamed only in these forms: at the start of the message,
+# after "set", "set option", "setting" or "in ... )", before ": true"/": false", before a quoted value, and as the
+# subject of a clause ("cidr: ..." after ": " or "; "). Names with an underscore are identifiers: renamed anywhere.
+_OPTION_CONTEXT_BEFORE = ('', 'set ', 'option ', 'setting ', 'in ')
+# an option name is not part of a longer identifier, path, URL or resource id (myorg:host_factory:x)
+_NOT_AFTER = r'(?<![\w.:/-])'
+_NOT_BEFORE = r'(?![\w/-]|[.:]\w)'
+
+
+def _names_option(message, start, end):
+    before, after = message[:start], message[end:]
+    if before == '' or before.endswith(_OPTION_CONTEXT_BEFORE[1:]):
+        return not before.endswith('in ') or after.startswith(')')
+    if after.startswith((': true', ': false', " '")):
+        return True
+    return after.startswith(': ') and before.endswith((': ', '; '))
+
+
+def rename_options(message, names):
+    """C(message) with the options it names called by the names a caller exposes them under (a role's variables).
+
+    C(names) maps an option name to the name to show. An option written C(option NAME) becomes just the new name.
+    """
+    if not names or not message:
+        return message
+    pattern = re.compile('%s(%s)%s' % (
+        _NOT_AFTER, '|'.join(re.escape(n) for n in sorted(names, key=len, reverse=True)), _NOT_BEFORE))
+    out, position = [], 0
+    for match in pattern.finditer(message):
+        name = match.group(1)
+        if '_' not in name and not _names_option(message, match.start(), match.end()):
+            continue
+        prefix = message[position:match.start()]
+        if prefix.endswith('option '):
+            prefix = prefix[:-len('option ')]
+        out.extend((prefix, names[name]))
+        position = match.end()
+    out.append(message[position:])
+    return ''.join(out)
