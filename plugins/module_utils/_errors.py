@@ -56,22 +56,21 @@ def fail(module, error, result=None):
 
 
 # Where a message of this collection names a plain-word option (C(token), C(rotate), C(username), ...). Such words
-# are also English ("the host factory token"), so they are renamed only in these forms: at the start of the message,
-# after "set", "set option", "setting" or "in ... )", before ": true"/": false", before a quoted value, and as the
-# subject of a clause ("cidr: ..." after ": " or "; "). Names with an underscore are identifiers: renamed anywhere.
-_OPTION_CONTEXT_BEFORE = ('', 'set ', 'option ', 'setting ', 'in ')
-# an option name is not part of a longer identifier, path, URL or resource id (myorg:host_factory:x)
-_NOT_AFTER = r'(?<![\w.:/-])'
+# are also English ("the host factory token", "failed for login 'admin'"), so they are renamed only in the forms the
+# messages use for options: at the start of the message, after "set", "set option" or "setting", as "in NAME)", before
+# ": true"/": false", and as the subject of a clause after ": " or "; " ("cidr: ...", "duration '5x' is not valid").
+# Names with an underscore are identifiers: renamed anywhere they stand alone.
+_NOT_AFTER = r'(?<![\w.:/-])'  # not part of a longer identifier, path, URL or resource id (myorg:host_factory:x)
 _NOT_BEFORE = r'(?![\w/-]|[.:]\w)'
 
 
 def _names_option(message, start, end):
     before, after = message[:start], message[end:]
-    if before == '' or before.endswith(_OPTION_CONTEXT_BEFORE[1:]):
-        return not before.endswith('in ') or after.startswith(')')
-    if after.startswith((': true', ': false', " '")):
+    if before == '' or after.startswith((': true', ': false')) or before.endswith(('set ', 'option ', 'setting ')):
         return True
-    return after.startswith(': ') and before.endswith((': ', '; '))
+    if before.endswith('in '):
+        return after.startswith(')')
+    return before.endswith((': ', '; ')) and after.startswith((': ', " '"))
 
 
 def rename_options(message, names):

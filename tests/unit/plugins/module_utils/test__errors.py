@@ -77,6 +77,8 @@ def test_rename_options_speaks_in_the_callers_names(message, expected):
     'POST https://c/host_factory_tokens failed: connection refused; check ca_path_x',
     'the rotate button, an id card, a username field, the login page',
     'DELETE https://c/host_factories/tokens/{token} answered 404',
+    "cannot authenticate to Conjur: authentication failed for login 'admin' (HTTP 401)",
+    "host factory 'provisioning/hosts' not found in account 'myorg'",
 ])
 def test_rename_options_leaves_words_and_other_identifiers_alone(message):
     assert rename_options(message, ROLE_NAMES) == message
