@@ -31,10 +31,11 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Report a failure of agent_token in the role's variable names
-  ansible.builtin.fail:
-    msg: "{{ result.msg | hostfactory.enrollment.rename_options({'username': 'monitoring_agent_username'}) }}"
-  when: result is failed
+- name: Name the options of a message as the role's variables
+  ansible.builtin.debug:
+    msg: >-
+      {{ 'missing Rackspace setting username (set option username or environment variable RAX_USERNAME)'
+         | hostfactory.enrollment.rename_options({'username': 'monitoring_agent_username'}) }}
 """
 
 RETURN = r"""

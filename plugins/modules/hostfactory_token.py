@@ -133,6 +133,7 @@ EXAMPLES = r"""
   hostfactory.enrollment.hostfactory_token:
     appliance_url: https://conjur.example.com
     account: myorg
+    ca_path: /etc/pki/conjur-ca.pem
     login: host/ansible/controller
     api_key: "{{ conjur_controller_api_key }}"
     host_factory: provisioning/hosts
@@ -149,7 +150,7 @@ EXAMPLES = r"""
     group/hostfactory.enrollment.conjur:
       appliance_url: https://conjur.example.com
       account: myorg
-      ca_path: /etc/conjur.pem
+      ca_path: /etc/pki/conjur-ca.pem
     hostfactory.enrollment.hostfactory_token:
       login: admin
       api_key: "{{ conjur_admin_api_key }}"
@@ -160,7 +161,9 @@ EXAMPLES = r"""
   register: batch
   no_log: true
 
-- name: Reuse a token that is still valid for at least 30 minutes, mint one otherwise
+# The connection and the credentials of the next two tasks come from the controller's environment:
+# CONJUR_APPLIANCE_URL, CONJUR_ACCOUNT, CONJUR_CERT_FILE, CONJUR_AUTHN_LOGIN and CONJUR_AUTHN_API_KEY.
+- name: Reuse a token valid for at least 30 more minutes and at most an hour, mint one otherwise (not a batch token)
   hostfactory.enrollment.hostfactory_token:
     host_factory: provisioning/hosts
     duration: 1h
@@ -169,16 +172,17 @@ EXAMPLES = r"""
   register: hf
   no_log: true
 
-- name: Revoke the tokens at the end of the play
+- name: Revoke the tokens this task minted at the end of the play (a reused token is revoked for all its holders)
   hostfactory.enrollment.hostfactory_token:
     state: absent
-    tokens: "{{ hf.tokens }}"
+    tokens: "{{ hf.tokens[hf.reused:] }}"
   no_log: true
 
 - name: Mint a token on a legacy Conjur 4 appliance (credentials from CONJUR_AUTHN_LOGIN / CONJUR_AUTHN_API_KEY)
   hostfactory.enrollment.hostfactory_token:
     appliance_url: https://conjur4.example.com/api
     account: myorg
+    ca_path: /etc/pki/conjur-ca.pem
     api_version: 4
     host_factory: provisioning/hosts
   register: hf
