@@ -108,8 +108,19 @@ importer: build ## galaxy-importer on the built tarball
 test: venv ## everything, with a summary table and "N passed, N failed"
 	@$(VENV)/bin/python tools/run_checks.py --build "$(BUILD)"
 
-demo: stage ## enroll simulated hosts against the bundled mock server
-	@$(VENV)/bin/python tools/demo.py --build "$(BUILD)"
+# The demo has its own small venv (requirements-demo.txt: ansible-core only), so a clean clone runs it without
+# installing the lint, docs and importer tools of `make test`; it stages the collection with the same script.
+DEMO_VENV := $(ROOT)/.venv-demo
+
+$(DEMO_VENV)/.stamp: requirements-demo.txt
+	@py=$$($(find_python)); [ -n "$$py" ] || { echo "ERROR: no Python >= 3.12 found (tried python3.14/3.13/3.12 and $(PYROOT)/versions)"; exit 1; }; \
+	  echo "Creating $(DEMO_VENV) with $$py (ansible-core only)"; rm -rf "$(DEMO_VENV)"; "$$py" -m venv "$(DEMO_VENV)"
+	$(DEMO_VENV)/bin/pip install -q -r requirements-demo.txt 2>&1 | grep -v "^WARNING: Location" || true
+	@touch $@
+
+demo: $(DEMO_VENV)/.stamp ## enroll simulated hosts against the bundled mock server
+	@$(DEMO_VENV)/bin/python tools/stage.py "$(ROOT)" "$(COLL)"
+	@PATH="$(DEMO_VENV)/bin:$$PATH" $(DEMO_VENV)/bin/python tools/demo.py --build "$(BUILD)"
 
 bench: stage ## fleet benchmark (HOSTS=200 FORKS=...), mock benchmark and fault benchmark
 	@$(VENV)/bin/python tools/bench_fleet.py --build "$(BUILD)" $(if $(HOSTS),--hosts $(HOSTS)) $(if $(FORKS),--forks $(FORKS))
