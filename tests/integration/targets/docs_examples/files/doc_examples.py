@@ -134,6 +134,21 @@ def replace_tasks(value, stand_ins):
     return value
 
 
+def merge_defaults(value, defaults):
+    """The harness's module_defaults under every task's or block's own (which would otherwise replace them)."""
+    if isinstance(value, list):
+        return [merge_defaults(item, defaults) for item in value]
+    if isinstance(value, dict):
+        value = dict((k, merge_defaults(v, defaults)) for k, v in value.items())
+        if isinstance(value.get('module_defaults'), dict):
+            merged = dict(value['module_defaults'])
+            for action, options in defaults.items():
+                merged[action] = dict(options, **(merged.get(action) or {}))
+            value['module_defaults'] = merged
+        return value
+    return value
+
+
 def as_playbook(kind, data, spec):
     """The example as a list of plays."""
     if kind == 'play':
@@ -171,9 +186,10 @@ def prepare(spec, data, out, settings, manifest):
     table.update((k, v.replace('EXAMPLE_DIR', directory)) for k, v in (settings.get('substitutions') or {}).items())
     plays = as_playbook(spec['kind'], replace_tasks(data, spec.get('stand_ins') or {}), spec)
     plays = substitute(plays, table)
-    for play in plays:
-        if spec.get('module_defaults'):
-            play['module_defaults'] = dict(play.get('module_defaults') or {}, **spec['module_defaults'])
+    if spec.get('module_defaults'):
+        for play in plays:
+            play.setdefault('module_defaults', {})
+        plays = merge_defaults(plays, spec['module_defaults'])
     left = sorted(set(s for s in strings(plays) if '/etc/' in s))
     if left:
         raise ValueError('still names /etc/ after the substitutions: %s' % ', '.join(left))
