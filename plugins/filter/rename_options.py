@@ -12,8 +12,8 @@ description:
   - Rewrites the option names in a failure message or warning of this collection's modules into the names a caller
     exposes them under, for example a role's variables (V(username) becomes V(monitoring_agent_username)).
   - Names with an underscore are renamed wherever they stand as a name; plain words (V(token), V(username),
-    V(rotate)) only where the messages use them as option names (C(set username), C(rotate: true), C(id 'web 01')),
-    so that English words stay as they are.
+    V(rotate)) only where the messages use them as option names (C(set username), C(rotate) before C(true) or a
+    quoted value), so that English words stay as they are.
   - The role P(hostfactory.enrollment.monitoring_agent#role) reports its failures through it (the role
     P(hostfactory.enrollment.host_identity#role) through the same rules, with
     O(hostfactory.enrollment.hostfactory_enroll#module:option_names)).

@@ -106,7 +106,7 @@ notes:
   - Where each option is used. O(appliance_url), O(account), O(api_version) and the CA are resolved B(on the
     controller) (options, then the controller's environment variables; no configuration file is read there) and
     passed to the machine; the CA is sent as content, so O(ca_path) is a path on the controller. A relative
-    O(ca_path) is looked up like the C(src) of M(ansible.builtin.copy): in the C(files/) directory of the role and of
+    O(ca_path) is looked up like the C(src) of M(ansible.builtin.copy) - in the C(files/) directory of the role and of
     the playbook, then relative to them, not to the current directory. O(login), O(api_key)
     and O(authn_token_file) are only used on the controller and never reach the machine. O(config_file),
     O(identity_file), O(conf_file) and O(cert_file) are paths on the machine. Without a CA on the controller,

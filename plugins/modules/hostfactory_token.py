@@ -94,7 +94,7 @@ options:
         O(cidr) and that remain valid for at least O(min_remaining), instead of minting; only the missing ones are
         minted up to O(count).
       - A token is only reused if it expires no more than a minute after the expiration a new token would get
-        (O(duration) from now, or O(expiration)): a token minted for something else, such as a batch for a later
+        (O(duration) from now, or O(expiration)), so a token minted for something else, such as a batch for a later
         rollout, is left alone. With the v4 API and neither option set, any expiration is accepted.
       - A reused token is shared with whoever minted it. Revoking it (O(state=absent)) revokes it for every holder;
         to revoke only what this task minted, pass the tokens after the reused ones, C(tokens[reused:]) of the
