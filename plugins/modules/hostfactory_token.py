@@ -163,7 +163,7 @@ EXAMPLES = r"""
 
 # The connection and the credentials of the next two tasks come from the controller's environment:
 # CONJUR_APPLIANCE_URL, CONJUR_ACCOUNT, CONJUR_CERT_FILE, CONJUR_AUTHN_LOGIN and CONJUR_AUTHN_API_KEY.
-- name: Reuse a token valid for at least 30 more minutes and at most an hour, mint one otherwise (not a batch token)
+- name: Reuse a token valid 30 more minutes at least and an hour at most, or mint one
   hostfactory.enrollment.hostfactory_token:
     host_factory: provisioning/hosts
     duration: 1h
@@ -172,7 +172,7 @@ EXAMPLES = r"""
   register: hf
   no_log: true
 
-- name: Revoke the tokens this task minted at the end of the play (a reused token is revoked for all its holders)
+- name: Revoke at the end of the play the tokens minted above, not the reused ones (shared with others)
   hostfactory.enrollment.hostfactory_token:
     state: absent
     tokens: "{{ hf.tokens[hf.reused:] }}"
