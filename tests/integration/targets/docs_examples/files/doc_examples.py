@@ -76,8 +76,8 @@ def dedent(lines):
 def doc_examples(collection):
     """(source, line, decision, text) of every YAML block of the rst and Markdown documentation."""
     sources = sorted(glob.glob(os.path.join(collection, 'docs', 'docsite', 'rst', '*.rst')))
-    markdown = [os.path.join(collection, 'README.md')] + sorted(glob.glob(os.path.join(collection, 'roles', '*',
-                                                                                        'README.md')))
+    role_readmes = glob.glob(os.path.join(collection, 'roles', '*', 'README.md'))
+    markdown = [os.path.join(collection, 'README.md')] + sorted(role_readmes)
     for path in sources + [p for p in markdown if os.path.exists(p)]:
         with open(path, encoding='utf-8') as handle:
             text = handle.read()
