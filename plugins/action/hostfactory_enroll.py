@@ -106,7 +106,12 @@ def rename_result(result, names):
     """The result with the options named as the caller (a role) names them, in its message and warnings."""
     if names:
         if result.get('msg'):
-            result['msg'] = rename_options(result['msg'], names)
+            renamed = rename_options(result['msg'], names)
+            if renamed != result['msg']:
+                # the node module's failure summary (ansible-core >= 2.19 prints it) would still hold the old names;
+                # the collection's modules fail with a message only, so msg says all it did
+                result.pop('exception', None)
+            result['msg'] = renamed
         if result.get('warnings'):
             result['warnings'] = [rename_options(warning, names) for warning in result['warnings']]
     return result

@@ -346,8 +346,10 @@ def test_failures_name_the_options_as_the_caller_does():
     assert result['failed'] and result['msg'].startswith('host_identity_token is set but empty')
     result = run_task(api_version=3, option_names=names).run(task_vars={})
     assert result['failed'] and 'host_identity_api_version' in result['msg']
-    assert plugin.rename_result({'msg': 'set rotate: true', 'warnings': ['rotate: true']},
+    assert plugin.rename_result({'msg': 'set rotate: true', 'warnings': ['rotate: true'], 'exception': 'set rotate'},
                                 {'rotate': 'r_v'}) == {'msg': 'set r_v: true', 'warnings': ['r_v: true']}
+    untouched = {'msg': 'connection refused', 'exception': 'Traceback ...'}
+    assert plugin.rename_result(dict(untouched), {'rotate': 'r_v'}) == untouched
 
 
 def test_a_relative_ca_path_is_found_like_src_and_an_unknown_one_kept(tmp_path):
