@@ -7,9 +7,9 @@ fails a share of all requests with 503 after a delay, then while the server stay
 It runs the nested play of the faults integration target (tests/integration/targets/faults/files/enroll_fleet.yml)
 with many more machines (200 by default), checks every identity file with the setup_fleet harness (mode 0600,
 netrc, login, the key authenticates) and the mock's counters (no API key rotated by a retry), and prints the
-figures. Usage (after `make stage`):
+figures. Usage (after `make install`, which installs the built collection into BUILD/collections):
 
-    python tools/bench_faults.py --build BUILD [--hosts 200] [--forks 20] [--fail-rate 0.3] [--latency-ms 200]
+    python tools/bench_faults.py --build BUILD/collections [--hosts 200] [--forks 20] [--fail-rate 0.3] [--latency-ms 200]
 
 Exits non-zero when a machine is not enrolled, a key was rotated, or the down server does not make every machine
 fail with a one-line message naming 503 and the number of attempts within --down-max-seconds; never judges speed.
@@ -70,7 +70,7 @@ def execute(run, args, collection, mock, workdir):
     inventory = os.path.join(workdir, 'localhost.ini')
     with open(inventory, 'w', encoding='utf-8') as handle:
         handle.write('localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
-    playbook = os.path.join(collection, TARGETS, 'faults', 'files', 'enroll_fleet.yml')
+    playbook = os.path.join(fleet.SOURCE, TARGETS, 'faults', 'files', 'enroll_fleet.yml')
     run.before = mock.stats()
     mock.request('POST', '/_mock/faults', data=json.dumps(run.faults).encode(),
                  headers={'Content-Type': 'application/json'})
@@ -89,7 +89,7 @@ def execute(run, args, collection, mock, workdir):
 
 
 def check_identities(collection, mock, fleet_dir, names):
-    harness = os.path.join(collection, TARGETS, 'setup_fleet', 'files', 'fleet_harness.py')
+    harness = os.path.join(fleet.SOURCE, TARGETS, 'setup_fleet', 'files', 'fleet_harness.py')
     proc = subprocess.run([sys.executable, harness, 'check', '--dir', fleet_dir, '--url', mock.url, '--ca', mock.ca_path,
                            '--account', mock.account, '--machine', mock.url + '/authn', '--hosts'] + names,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
@@ -146,7 +146,7 @@ def report(fleet_run, checked, down_run, args):
              down_run.delta('api_key_rotations')))
     if down_run.failures:
         print('\nServer down, message of %s: %s' % sorted(down_run.failures.items())[0])
-    print('Reproduce: python tools/bench_faults.py --build BUILD --hosts %d --forks %d --fail-rate %s --latency-ms %d'
+    print('Reproduce: python tools/bench_faults.py --build BUILD/collections --hosts %d --forks %d --fail-rate %s --latency-ms %d'
           % (args.hosts, args.forks, args.fail_rate, args.latency_ms))
 
 
@@ -158,7 +158,7 @@ def main(argv=None):
     down_run = Run('down', ['down-%d' % i for i in range(args.down_hosts)], dict(faults, fail_rate=1.0), 3)
     started = time.monotonic()
     with fleet.scratch_dir('hf-bench-faults-', args.keep) as workdir:
-        with fleet.MockServer(collection, workdir) as mock:
+        with fleet.MockServer(workdir) as mock:
             print('Fault benchmark: %d machines, %d %% 503s and %d ms latency, against %s'
                   % (args.hosts, round(args.fail_rate * 100), args.latency_ms, mock.url))
             fleet_dir = execute(fleet_run, args, collection, mock, workdir)

@@ -6,9 +6,9 @@
 Runs, in one go, an ansible.builtin.ping play (the cost floor of one task per host), the enrollment play of
 examples/enroll.yml on a fresh fleet, and the same play again, and prints wall times, their ratios to the ping
 play, the CPU time used by ansible-playbook and everything it started, and the API requests per machine counted by
-the mock (/_mock/stats). Usage (after `make stage`):
+the mock (/_mock/stats). Usage (after `make install`, which installs the built collection into BUILD/collections):
 
-    python tools/bench_fleet.py --build BUILD [--hosts 200] [--forks 5]
+    python tools/bench_fleet.py --build BUILD/collections [--hosts 200] [--forks 5]
 
 Exits non-zero when a play failed or the results are not what the enrollment promises (every machine enrolled with
 a 0600 identity file, the re-run changing nothing and sending no request, no token left active); never judges the
@@ -105,7 +105,7 @@ def main(argv=None):
             handle.write(PING_PLAY)
         plays = (('ping', ping_play), ('enroll (fresh)', fleet.example(collection, 'enroll.yml')),
                  ('enroll (re-run)', fleet.example(collection, 'enroll.yml')))
-        with fleet.MockServer(collection, workdir) as mock:
+        with fleet.MockServer(workdir) as mock:
             env = dict(mock.env(), FLEET_ROOT=fleet_root)
             print('Fleet benchmark: %d simulated machines against %s' % (args.hosts, mock.url))
             for label, playbook in plays:

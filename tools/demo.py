@@ -7,9 +7,9 @@ Runs examples/enroll.yml (the role hostfactory.enrollment.host_identity) on exam
 machine got, runs the play again to show that an enrolled fleet costs no change and no API request, and stops the
 mock. Keys are never printed: only a fingerprint. Exits 0 only when every check passed: identity files exist with
 mode 0600, each key authenticates against the mock, the second run changed nothing and sent no request, and no
-host factory token is left active. Usage (after `make stage`):
+host factory token is left active. Usage (after `make install`, which installs the built collection into BUILD/collections):
 
-    python tools/demo.py --build BUILD [--keep]
+    python tools/demo.py --build BUILD/collections [--keep]
 """
 from __future__ import annotations
 
@@ -54,10 +54,11 @@ def table(rows, header):
     return '\n'.join(lines)
 
 
-def run_step(mock, build, collection, env, title):
+def run_step(mock, collections_path, collection, env, title):
     print('\n== %s: ansible-playbook -i examples/inventory.yml examples/enroll.yml' % title)
     before = mock.stats()
-    run = fleet.run_playbook(build, fleet.example(collection, 'enroll.yml'), fleet.example(collection, 'inventory.yml'),
+    run = fleet.run_playbook(collections_path, fleet.example(collection, 'enroll.yml'),
+                             fleet.example(collection, 'inventory.yml'),
                              env, mock.extra_vars())
     total, routes = fleet.request_delta(before, mock.stats())
     recap = run.output[run.output.find('PLAY RECAP'):] if 'PLAY RECAP' in run.output else run.output[-3000:]
@@ -68,13 +69,14 @@ def run_step(mock, build, collection, env, title):
     return run, total
 
 
-def enroll_fleet(args, collection, workdir):
-    """Both runs of the example play against a fresh mock; return (machine names, problems)."""
+def enroll_fleet(collection, workdir, collections_path):
+    """Both runs of the example play of the installed C(collection) (found on C(collections_path)) against a fresh
+    mock; return (machine names, problems)."""
     fleet_root = os.path.join(workdir, 'fleet')
     problems = []
     names = []
     try:
-        with fleet.MockServer(collection, workdir) as mock:
+        with fleet.MockServer(workdir) as mock:
             print('hostfactory.enrollment demo: every new machine leaves with its own Conjur identity')
             print('  mock Conjur (TLS): %s, account %s, host factory %s' % (mock.url, mock.account, fleet.HOST_FACTORY))
             print('  machines: examples/inventory.yml (local connection), files under %s/<host>/' % fleet_root)
@@ -83,7 +85,7 @@ def enroll_fleet(args, collection, workdir):
                 os.makedirs(os.path.join(fleet_root, name), mode=0o755)
             env = dict(mock.env(), FLEET_ROOT=fleet_root)
 
-            first, _total = run_step(mock, args.build, collection, env, 'Run 1, a fresh fleet')
+            first, _total = run_step(mock, collections_path, collection, env, 'Run 1, a fresh fleet')
             if first.returncode != 0:
                 problems.append('the first run failed:\n%s' % first.errors())
             rows = []
@@ -93,7 +95,7 @@ def enroll_fleet(args, collection, workdir):
                 problems.extend(trouble)
             print('\n' + table(rows, ['host', 'identity file', 'mode', 'login', 'API key', 'verified']))
 
-            second, total = run_step(mock, args.build, collection, env, 'Run 2, the same play again')
+            second, total = run_step(mock, collections_path, collection, env, 'Run 2, the same play again')
             if second.returncode != 0 or any(host['changed'] for host in second.recap.values()) or total:
                 problems.append('the second run should change nothing and send no request (exit code %d, '
                                 'requests %d)' % (second.returncode, total))
@@ -113,7 +115,7 @@ def main(argv=None):
     started = time.monotonic()
     collection = fleet.collection_dir(args.build)
     with fleet.scratch_dir('hf-demo-', args.keep) as workdir:
-        names, problems = enroll_fleet(args, collection, workdir)
+        names, problems = enroll_fleet(collection, workdir, args.build)
     if fleet.verdict(problems, 'DEMO FAILED'):
         return 1
     print('\nDemo OK in %.0f s: %d machines enrolled with 0600 identities that Conjur accepts; the second run '

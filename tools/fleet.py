@@ -26,13 +26,16 @@ import urllib.error
 import urllib.request
 
 HOST_FACTORY = 'provisioning/hosts'
+# This repository: the mock server and the test files are not part of the installed collection.
+SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECAP = re.compile(r'^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
 
 
 def argument_parser(doc, keep_help='keep the scratch directory', hosts_help=None, forks_default=None):
     """The options every fleet tool takes: --build, --keep, and with hosts_help --hosts and --forks."""
     parser = argparse.ArgumentParser(description=doc.split('\n\n', maxsplit=1)[0])
-    parser.add_argument('--build', required=True, help='staging directory (BUILD of the Makefile)')
+    parser.add_argument('--build', required=True,
+                        help='collections path holding the installed collection (make install: BUILD/collections)')
     parser.add_argument('--keep', action='store_true', help=keep_help)
     if hosts_help:
         parser.add_argument('--hosts', type=int, default=200, help=hosts_help + ' (default 200)')
@@ -53,14 +56,14 @@ def fingerprint(secret):
 
 
 class MockServer:
-    """The bundled mock (tests/mock_server) over TLS on a free loopback port, for the length of a `with` block."""
+    """The bundled mock (tests/mock_server of this repository) over TLS on a free loopback port, for the length of a
+    `with` block."""
 
-    def __init__(self, collection, workdir):
-        self.collection = collection
+    def __init__(self, workdir, source=SOURCE):
         self.workdir = workdir
-        mock_dir = os.path.join(collection, 'tests', 'mock_server')
+        mock_dir = os.path.join(source, 'tests', 'mock_server')
         self.ca_path = os.path.join(mock_dir, 'tls', 'ca.pem')
-        self.seed_path = os.path.join(collection, 'tests', 'integration', 'targets', 'setup_mock_server', 'files',
+        self.seed_path = os.path.join(source, 'tests', 'integration', 'targets', 'setup_mock_server', 'files',
                                       'seed.json')
         with open(self.seed_path, encoding='utf-8') as handle:
             seed = json.load(handle)['conjur']

@@ -1,13 +1,23 @@
 # Copyright (c) 2026, hostfactory.enrollment contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""`make test`: run every check in order, stop at the first failure, print a summary table and a closing
-`N passed, N failed` line that adds up the real test counts (sanity tests, unit and mock test cases,
-passed assert tasks of the integration targets, leak-check cases; each single-result tool counts as one)."""
+"""`make test`: run every nox session of noxfile.py (and the mock server's suite) in order, stop at the first
+failure, print a summary table and a closing `N passed, N failed` line that adds up real results.
+
+Where each step's counts come from:
+- antsibull-nox's sessions: the JUnit XML antsibull-nox writes (ANTSIBULL_NOX_OUTPUT_JUNIT_XML_PATH), one test case
+  per checker it ran (flake8, yamllint of files, plugins and extra docs, each extra check, ...);
+- ansible-test sanity: the sanity tests that ran and the ones it reports as failed;
+- ansible-test units and the mock server's suite: their pytest JUnit files (test cases);
+- ansible-test integration: the assert tasks that passed, plus tools/leak_check.py's self-test cases and its scan;
+- the tarball test: the checks tools/tarball_check.py reports; ee-create counts as one.
+A test step that ran no test fails.
+"""
 from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import re
 import subprocess
@@ -15,38 +25,66 @@ import sys
 import time
 import xml.etree.ElementTree as ET
 
-TEST_STEPS = ("sanity", "units", "integration", "mock-tests")  # steps that must run at least one test
-STEPS = ["sanity", "units", "integration", "mock-tests", "lint", "docs", "changelog", "build", "importer"]
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The order of the steps; an entry ending in '-' stands for the sessions of every ansible-core version, oldest first.
+ORDER = ('lint', 'extra-checks', 'ansible-lint', 'docs-check', 'ansible-test-sanity-', 'ansible-test-units-',
+         'ansible-test-integration-', 'mock-tests', 'build-import-check', 'tarball-', 'ee-create')
+ANTSIBULL_NOX = ('lint', 'extra-checks', 'ansible-lint', 'docs-check', 'build-import-check')
+TEST_STEPS = ('ansible-test-sanity-', 'ansible-test-units-', 'ansible-test-integration-', 'mock-tests', 'tarball-')
+
+
+def version_key(name):
+    return tuple(int(part) for part in re.findall(r'\d+', name))
+
+
+def default_steps():
+    """ORDER with each versioned entry expanded to the sessions noxfile.py defines."""
+    nox = os.path.join(os.path.dirname(sys.executable), 'nox')
+    listing = subprocess.run([nox, '--noxfile', os.path.join(ROOT, 'noxfile.py'), '--list', '--json'], check=True,
+                             stdout=subprocess.PIPE, text=True).stdout
+    sessions = [entry['name'] for entry in json.loads(listing)]
+    steps = []
+    for entry in ORDER:
+        if entry.endswith('-'):
+            versions = sorted((name for name in sessions if name.startswith(entry)), key=version_key)
+            if not versions:
+                raise SystemExit('ERROR: noxfile.py has no session %s<version> (nox --list --json)' % entry)
+            steps.extend(versions)
+        else:
+            steps.append(entry)
+    return steps
 
 
 def junit_counts(paths):
     passed = failed = skipped = 0
     for path in paths:
         root = ET.parse(path).getroot()
-        suites = [root] if root.tag == "testsuite" else root.iter("testsuite")
-        for suite in suites:
-            tests = int(suite.get("tests", 0))
-            bad = int(suite.get("failures", 0)) + int(suite.get("errors", 0))
-            skip = int(suite.get("skipped", 0))
-            passed += tests - bad - skip
-            failed += bad
-            skipped += skip
+        for case in root.iter('testcase'):
+            if case.find('failure') is not None or case.find('error') is not None:
+                failed += 1
+            elif case.find('skipped') is not None:
+                skipped += 1
+            else:
+                passed += 1
     return passed, failed, skipped
 
 
 def count_step(step, rc, output, build):
     """Return (passed, failed, skipped) for one step."""
-    coll = os.path.join(build, "ansible_collections", "hostfactory", "enrollment")
-    if step == "sanity":
+    if step in ANTSIBULL_NOX:
+        path = os.path.join(build, 'junit', step + '.xml')
+        counts = junit_counts([path]) if os.path.exists(path) else (0, 0, 0)
+        return counts if any(counts) else ((1, 0, 0) if rc == 0 else (0, 1, 0))
+    if step.startswith('ansible-test-sanity-'):
         ran = len(re.findall(r'^Running sanity test "', output, re.M))
         match = re.search(r"The (\d+) sanity test\(s\) listed below \(out of (\d+)\) failed", output)
         failed = int(match.group(1)) if match else (0 if rc == 0 else 1)
         return max(ran - failed, 0), failed, 0
-    if step == "units":
-        return junit_counts(glob.glob(os.path.join(coll, "tests", "output", "junit", "*.xml")))
-    if step == "mock-tests":
-        return junit_counts(glob.glob(os.path.join(build, "junit", "mock.xml")))
-    if step == "integration":
+    if step.startswith('ansible-test-units-'):
+        return junit_counts(glob.glob(os.path.join(ROOT, 'tests', 'output', 'junit', '*.xml')))
+    if step == 'mock-tests':
+        return junit_counts(glob.glob(os.path.join(build, 'junit', 'mock.xml')))
+    if step.startswith('ansible-test-integration-'):
         # every assert task that passed in a target (the nested playbooks' own output is quoted inside the outer
         # task results, so only the outer, 4-space indented lines match), and ansible-test's verdict
         passed = len(re.findall(r'^    "msg": "All assertions passed"$', output, re.M))
@@ -57,13 +95,21 @@ def count_step(step, rc, output, build):
         for match in re.finditer(r"^leak_check: checked .*: (\d+) leaks$", output, re.M):
             passed, failed = (passed + 1, failed) if match.group(1) == "0" else (passed, failed + 1)
         return passed, failed, 0
+    if step.startswith('tarball-'):
+        match = re.search(r"^tarball check: (\d+) checks passed, (\d+) failed$", output, re.M)
+        return (int(match.group(1)), int(match.group(2)), 0) if match else (0, 0 if rc == 0 else 1, 0)
     return (1, 0, 0) if rc == 0 else (0, 1, 0)
 
 
 def run_step(step, build):
+    junit = os.path.join(build, 'junit', step + '.xml')
+    os.makedirs(os.path.dirname(junit), exist_ok=True)
+    if os.path.exists(junit):
+        os.unlink(junit)
+    env = dict(os.environ, ANTSIBULL_NOX_OUTPUT_JUNIT_XML_PATH=junit)
     start = time.monotonic()
     proc = subprocess.Popen(["make", "--no-print-directory", step, "BUILD=" + build], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, errors="replace")
+                            stderr=subprocess.STDOUT, text=True, errors="replace", env=env, cwd=ROOT)
     chunks = []
     for line in proc.stdout:
         sys.stdout.write(line)
@@ -75,16 +121,18 @@ def run_step(step, build):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--build", required=True)
-    parser.add_argument("--steps", nargs="*", default=STEPS)
+    parser.add_argument("--steps", nargs="*")
     args = parser.parse_args()
+    steps = args.steps or default_steps()
+    print("make test: %s" % ", ".join(steps), flush=True)
     rows, total = [], [0, 0, 0]
     started = time.monotonic()
     rc = 0
-    for step in args.steps:
+    for step in steps:
         print("\n===== make %s =====" % step, flush=True)
         rc, output, seconds = run_step(step, args.build)
         passed, failed, skipped = count_step(step, rc, output, args.build)
-        if rc == 0 and step in TEST_STEPS and (passed == 0 or "All targets skipped" in output):
+        if rc == 0 and step.startswith(TEST_STEPS) and (passed == 0 or "All targets skipped" in output):
             print("ERROR: make %s ran no test" % step)
             rc = 1
         if rc != 0 and failed == 0:
@@ -94,10 +142,11 @@ def main():
             total[i] += n
         if rc != 0:
             break
-    print("\n%-12s %-7s %9s %7s %7s %7s" % ("step", "result", "seconds", "passed", "failed", "skipped"))
+    width = max(len(step) for step in steps)
+    print("\n%-*s %-7s %9s %7s %7s %7s" % (width, "step", "result", "seconds", "passed", "failed", "skipped"))
     for step, result, seconds, passed, failed, skipped in rows:
-        print("%-12s %-7s %9.1f %7d %7d %7d" % (step, result, seconds, passed, failed, skipped))
-    not_run = [s for s in args.steps if s not in [r[0] for r in rows]]
+        print("%-*s %-7s %9.1f %7d %7d %7d" % (width, step, result, seconds, passed, failed, skipped))
+    not_run = [s for s in steps if s not in [r[0] for r in rows]]
     if not_run:
         print("not run after the failure: %s" % ", ".join(not_run))
     print("total time: %.1f s" % (time.monotonic() - started))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from ._agent_identity import check_agent_id
 from ._errors import ParameterError
 from ._files import (
     attribute_changes,
@@ -33,7 +34,6 @@ DEFAULT_PATH = '/etc/rackspace-monitoring-agent.cfg'
 SNET_REGIONS = ('dfw', 'ord', 'lon', 'syd', 'hkg', 'iad')
 TOKEN_KEY = 'monitoring_token'
 
-_AGENT_ID = re.compile(r'^[-.\w]{1,255}$')
 _ENDPOINT = re.compile(r'^[^\s,]+:\d{1,5}$')
 _NO_SPACE = re.compile(r'^\S+$')
 
@@ -49,9 +49,7 @@ def render_config(token, monitoring_id=None, snet_region=None, endpoints=None, u
         raise AgentConfigError('token must be a non-empty agent token without white space')
     lines = []
     if monitoring_id:
-        if not _AGENT_ID.match(monitoring_id):
-            raise AgentConfigError("monitoring_id '%s' is not a valid agent id (1 to 255 letters, digits, '_', '-' "
-                                   "or '.')" % monitoring_id)
+        check_agent_id(monitoring_id, 'monitoring_id', AgentConfigError)
         lines.append('monitoring_id %s' % monitoring_id)
     lines.append('%s %s' % (TOKEN_KEY, token))
     if snet_region:

@@ -16,7 +16,7 @@ only outside check mode.
 
 from __future__ import annotations
 
-from ._rackspace import RackspaceError
+from ._rackspace import RackspaceError, create_once
 from ._secrets import fingerprint
 
 
@@ -75,19 +75,14 @@ def _duplicate_warning(label, group):
 def create_token(api, label):
     """Create a token labelled C(label) and return its id, without ever leaving a duplicate behind.
 
-    The create is not idempotent, so it is first sent without retries. If it fails in a way that may be transient
-    (network error, 429, 5xx) the request may still have reached the server: the tokens are listed again and one that
-    now carries C(label) is adopted; only if there is none is the create sent again, with the usual retries.
+    After a create that may have reached the server (see C(_rackspace.create_once)), a token that now carries C(label)
+    is adopted.
     """
-    try:
-        return api.create(label, retry=False)
-    except RackspaceError as exc:
-        if not exc.transient or api.http.retries < 1:
-            raise
-    group = group_by_label(api.list()).get(label)
-    if group:
-        return group[0]['id']
-    return api.create(label, retry=True)
+    def find():
+        group = group_by_label(api.list()).get(label)
+        return group[0]['id'] if group else None
+
+    return create_once(lambda retry: api.create(label, retry=retry), find, api.http.retries)
 
 
 def ensure_labels_present(api, labels, check_mode=False, reveal=False):

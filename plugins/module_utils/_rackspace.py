@@ -5,12 +5,13 @@
 # Note that this module util is **PRIVATE** to the collection. It can have breaking changes at any time.
 # Do not use this from other collections or standalone plugins/modules!
 
-"""Rackspace client: connection options, Identity v2.0 authentication, service catalog, agent-token calls.
+"""Rackspace client: connection options, Identity v2.0 authentication, service catalog, Cloud Monitoring calls.
 
 HTTP, TLS, retries, typed errors and redaction come from C(_http) (shared with the Conjur client). Errors are raised
 as L(RackspaceError) (a subclass of C(HttpError)) with one-line messages that never hold a secret: the API key,
 the auth token and every agent token id are registered with the HTTP client for redaction as soon as they are seen
-(on the current service an agent token's id is its secret value).
+(on the current service an agent token's id is its secret value). Agent tokens and entities are two collections of
+the same shape (L(MonitoringCollection)): one paged listing, get, create, update and delete serve both.
 """
 
 from __future__ import annotations
@@ -197,8 +198,14 @@ def server_message(body):
     return text
 
 
-def rackspace_error(err, doing, identity=False, username=None):
-    """Map an C(HttpError) raised while C(doing) something to a L(RackspaceError) with a one-line cause."""
+FORBIDDEN_AGENT_TOKENS = 'listing, updating and deleting agent tokens needs the Admin role'
+
+
+def rackspace_error(err, doing, identity=False, username=None, forbidden=FORBIDDEN_AGENT_TOKENS):
+    """Map an C(HttpError) raised while C(doing) something to a L(RackspaceError) with a one-line cause.
+
+    C(forbidden) says which role the operation needs, for a 403.
+    """
     if isinstance(err, RackspaceError):
         return err
     status = err.status
@@ -213,7 +220,7 @@ def rackspace_error(err, doing, identity=False, username=None):
         elif status == 401:
             cause = 'the auth token was rejected (expired or invalid; check auth_token)'
         elif status == 403:
-            cause = 'permission denied (listing, updating and deleting agent tokens needs the Admin role)'
+            cause = 'permission denied (%s)' % forbidden
         elif status == 404 and not identity:
             cause = 'not found at %s (check monitoring_url or tenant_id)' % err.url
         elif status == 404:
@@ -287,28 +294,41 @@ def authenticate(http, identity_url, credentials):
 
 
 # ----------------------------------------------------------------------------------------------------------------
-# agent tokens
+# Cloud Monitoring collections: agent tokens, entities
 # ----------------------------------------------------------------------------------------------------------------
 
-def _quote_id(token_id):
-    return urllib.parse.quote(str(token_id), safe=':')
+def _quote_id(object_id):
+    return urllib.parse.quote(str(object_id), safe=':')
 
 
-def token_id_from_location(location):
-    """The token id at the end of a C(Location) such as C(https://host/v1.0/123456/agent_tokens/ID), or None."""
+def object_id_from_location(location, collection):
+    """The id at the end of a C(Location) such as C(https://host/v1.0/123456/<collection>/ID), or None."""
     if not location:
         return None
     segments = urllib.parse.urlsplit(location).path.rstrip('/').split('/')
-    if len(segments) < 2 or segments[-2] != 'agent_tokens' or not segments[-1]:
+    if len(segments) < 2 or segments[-2] != collection or not segments[-1]:
         return None
     return urllib.parse.unquote(segments[-1])
 
 
-class AgentTokenApi:
-    """The five agent-token operations of Cloud Monitoring over one L(HttpClient).
+def token_id_from_location(location):
+    """The token id at the end of a C(Location) such as C(https://host/v1.0/123456/agent_tokens/ID), or None."""
+    return object_id_from_location(location, 'agent_tokens')
 
-    Items are dicts C({id, label, token}) (C(token) is None when the server omitted it).
+
+class MonitoringCollection:
+    """One collection of Cloud Monitoring (C(path) under the tenant's URL) over one L(HttpClient).
+
+    The operations every collection shares: the listing (all pages, following C(metadata.next_marker)), get, create
+    (the new id from C(X-Object-ID), else from the C(Location) path), update and delete. A subclass names the
+    collection (C(path), C(noun), C(plural)), shapes its items (C(_parse)) and says which ids are secrets
+    (C(remember)).
     """
+
+    path = None
+    noun = None
+    plural = None
+    forbidden = FORBIDDEN_AGENT_TOKENS
 
     def __init__(self, http, base_url, auth_token, page_limit=PAGE_LIMIT):
         self.http = http
@@ -317,25 +337,23 @@ class AgentTokenApi:
         self.page_limit = page_limit
         self.http.add_secret(auth_token)
 
+    def remember(self, object_id):
+        """Register an id as a secret, for collections whose ids are secrets (none by default)."""
+
     def _headers(self, body=False):
         headers = {'X-Auth-Token': self.auth_token, 'Accept': JSON}
         if body:
             headers['Content-Type'] = JSON
         return headers
 
-    def _url(self, token_id=None, **query):
-        url = self.base_url + '/agent_tokens'
-        if token_id is not None:
-            self.remember(token_id)
-            url += '/' + _quote_id(token_id)
+    def _url(self, object_id=None, **query):
+        url = '%s/%s' % (self.base_url, self.path)
+        if object_id is not None:
+            self.remember(object_id)
+            url += '/' + _quote_id(object_id)
         if query:
             url += '?' + urllib.parse.urlencode(query)
         return url
-
-    def remember(self, token_id):
-        """Register a token id (and its URL form) as a secret of the HTTP client."""
-        self.http.add_secret(token_id)
-        self.http.add_secret(_quote_id(token_id))
 
     def _send(self, doing, method, url, data=None, expected=(200,), retry=True):
         body = None if data is None else json.dumps(data).encode('utf-8')
@@ -343,20 +361,28 @@ class AgentTokenApi:
             return self.http.request(method, url, data=body, headers=self._headers(body is not None),
                                      expected=expected, retry=retry)
         except HttpError as exc:
-            raise rackspace_error(exc, doing)
+            raise rackspace_error(exc, doing, forbidden=self.forbidden)
+
+    def _json(self, doing, response):
+        try:
+            return response.json()
+        except HttpError as exc:
+            raise rackspace_error(exc, doing, forbidden=self.forbidden)
+
+    def _parse(self, raw):
+        """The item the callers see, from a raw item that has an id."""
+        raise NotImplementedError
 
     def _item(self, raw, response):
         if not isinstance(raw, dict) or raw.get('id') in (None, ''):
-            raise RackspaceError('unexpected agent token in the response from %s (no id)' % response.url,
+            raise RackspaceError('unexpected %s in the response from %s (no id)' % (self.noun, response.url),
                                  status=response.status, url=response.url)
-        item = {'id': str(raw['id']), 'label': raw.get('label'), 'token': raw.get('token')}
-        self.remember(item['id'])
-        if item['token']:
-            self.http.add_secret(item['token'])
-        return item
+        self.remember(str(raw['id']))
+        return self._parse(raw)
 
     def list(self):
-        """Every agent token of the tenant, following C(metadata.next_marker) page by page."""
+        """Every item of the collection, in the order of the API (by id), page by page."""
+        doing = 'cannot list %s' % self.plural
         items = []
         marker = None
         seen = set()
@@ -364,14 +390,11 @@ class AgentTokenApi:
             query = {'limit': self.page_limit}
             if marker is not None:
                 query['marker'] = marker
-            response = self._send('cannot list agent tokens', 'GET', self._url(**query))
-            try:
-                data = response.json()
-            except HttpError as exc:
-                raise rackspace_error(exc, 'cannot list agent tokens')
+            response = self._send(doing, 'GET', self._url(**query))
+            data = self._json(doing, response)
             if not isinstance(data, dict) or not isinstance(data.get('values'), list):
-                raise RackspaceError('cannot list agent tokens: the response from %s has no values list'
-                                     % response.url, status=response.status, url=response.url)
+                raise RackspaceError('%s: the response from %s has no values list' % (doing, response.url),
+                                     status=response.status, url=response.url)
             items.extend(self._item(raw, response) for raw in data['values'])
             metadata = data.get('metadata') if isinstance(data.get('metadata'), dict) else {}
             marker = metadata.get('next_marker')
@@ -380,60 +403,125 @@ class AgentTokenApi:
             marker = str(marker)
             self.remember(marker)
             if marker in seen:
-                raise RackspaceError('cannot list agent tokens: the server returned the same next_marker twice',
+                raise RackspaceError('%s: the server returned the same next_marker twice' % doing,
                                      status=response.status, url=response.url)
             seen.add(marker)
 
-    def get(self, token_id):
-        """One agent token, or None when there is none with this id (404)."""
-        response = self._send('cannot read the agent token', 'GET', self._url(token_id), expected=(200, 404))
+    def get(self, object_id):
+        """One item, or None when there is none with this id (404)."""
+        doing = 'cannot read the %s' % self.noun
+        response = self._send(doing, 'GET', self._url(object_id), expected=(200, 404))
         if response.status == 404:
             return None
-        try:
-            data = response.json()
-        except HttpError as exc:
-            raise rackspace_error(exc, 'cannot read the agent token')
-        item = self._item(data, response)
-        if item['id'] != str(token_id):
-            self.remember(item['id'])
+        return self._item(self._json(doing, response), response)
+
+    def _create(self, doing, attributes, retry=True):
+        """POST C(attributes); return the new id (from C(X-Object-ID), else from the C(Location) path)."""
+        response = self._send(doing, 'POST', self._url(), data=attributes, expected=(201,), retry=retry)
+        object_id = response.header('X-Object-ID') or object_id_from_location(response.header('Location'), self.path)
+        if not object_id:
+            raise RackspaceError('the %s was created but the response from %s names no id (neither X-Object-ID nor '
+                                 'a Location ending in /%s/ID)' % (self.noun, response.url, self.path),
+                                 status=response.status, url=response.url)
+        object_id = str(object_id).strip()
+        self.remember(object_id)
+        return object_id
+
+    def _update(self, doing, object_id, attributes):
+        """PUT C(attributes) (only those named change); return False when there is none with this id (404)."""
+        response = self._send(doing, 'PUT', self._url(object_id), data=attributes, expected=(200, 204, 404))
+        return response.status != 404
+
+    def delete(self, object_id):
+        """Delete an item; return False when there was none with this id (404)."""
+        response = self._send('cannot delete the %s' % self.noun, 'DELETE', self._url(object_id),
+                              expected=(200, 204, 404))
+        return response.status != 404
+
+
+class AgentTokenApi(MonitoringCollection):
+    """The agent tokens of Cloud Monitoring. Items are dicts C({id, label, token}) (C(token) is None when the server
+    omitted it). Every id is a secret (on the current service it is the token value)."""
+
+    path = 'agent_tokens'
+    noun = 'agent token'
+    plural = 'agent tokens'
+
+    def remember(self, object_id):
+        """Register a token id (and its URL form) as a secret of the HTTP client."""
+        self.http.add_secret(object_id)
+        self.http.add_secret(_quote_id(object_id))
+
+    def _parse(self, raw):
+        item = {'id': str(raw['id']), 'label': raw.get('label'), 'token': raw.get('token')}
+        if item['token']:
+            self.http.add_secret(item['token'])
         return item
 
     def create(self, label, retry=True):
-        """Create a token; return its id (from C(X-Object-ID), else from the C(Location) path)."""
-        response = self._send("cannot create an agent token labelled '%s'" % label, 'POST', self._url(),
-                              data={'label': label}, expected=(201,), retry=retry)
-        token_id = response.header('X-Object-ID') or token_id_from_location(response.header('Location'))
-        if not token_id:
-            raise RackspaceError('the agent token was created but the response from %s names no id (neither '
-                                 'X-Object-ID nor a Location ending in /agent_tokens/ID)' % response.url,
-                                 status=response.status, url=response.url)
-        token_id = str(token_id).strip()
-        self.remember(token_id)
-        return token_id
+        """Create a token; return its id."""
+        return self._create("cannot create an agent token labelled '%s'" % label, {'label': label}, retry=retry)
 
     def update(self, token_id, label):
         """Set the label of a token; return False when there is none with this id (404)."""
-        response = self._send('cannot relabel the agent token', 'PUT', self._url(token_id), data={'label': label},
-                              expected=(200, 204, 404))
-        return response.status != 404
+        return self._update('cannot relabel the agent token', token_id, {'label': label})
 
-    def delete(self, token_id):
-        """Delete a token; return False when there was none with this id (404)."""
-        response = self._send('cannot delete the agent token', 'DELETE', self._url(token_id),
-                              expected=(200, 204, 404))
-        return response.status != 404
+
+class EntityApi(MonitoringCollection):
+    """The entities of Cloud Monitoring (what checks run on). Items are dicts C({id, label, agent_id, ip_addresses})
+    (C(ip_addresses) maps names to addresses, C({}) when the server sent none). Entity ids are not secrets."""
+
+    path = 'entities'
+    noun = 'entity'
+    plural = 'entities'
+    forbidden = 'binding an existing entity needs the Admin role, creating one the Creator or Admin role'
+
+    def _parse(self, raw):
+        addresses = raw.get('ip_addresses')
+        return {'id': str(raw['id']), 'label': raw.get('label'), 'agent_id': raw.get('agent_id'),
+                'ip_addresses': dict(addresses) if isinstance(addresses, dict) else {}}
+
+    def create(self, attributes, retry=True):
+        """Create an entity with C(attributes) (C(label) required); return its id."""
+        return self._create("cannot create an entity labelled '%s'" % attributes.get('label'), attributes,
+                            retry=retry)
+
+    def update(self, entity_id, attributes):
+        """Change the attributes named in C(attributes); return False when there is no entity with this id (404)."""
+        return self._update("cannot update the entity '%s'" % entity_id, entity_id, attributes)
+
+
+def create_once(create, find, retries):
+    """Create an object without ever leaving a duplicate behind; return its id.
+
+    The create is not idempotent, so C(create(retry)) is first called with C(retry=False). If it fails in a way that
+    may be transient (network error, 429, 5xx) the request may still have reached the server: C(find()) looks for
+    the object (its id, or None); only if there is none is the create sent again, with the usual retries (when the
+    client has any).
+    """
+    try:
+        return create(False)
+    except RackspaceError as exc:
+        if not exc.transient or retries < 1:
+            raise
+    found = find()
+    if found is not None:
+        return found
+    return create(True)
 
 
 class Connection:
-    """Resolved settings plus the authenticated L(AgentTokenApi); C(secrets) must be hidden from all output."""
+    """Resolved settings plus an authenticated collection (L(AgentTokenApi) or L(EntityApi)); C(secrets) must be
+    hidden from all output."""
 
     def __init__(self, api, secrets):
         self.api = api
         self.secrets = secrets
 
 
-def connect(params, environ=None, http=None, warn=None):
-    """Resolve the settings, authenticate when needed, and return a L(Connection) to Cloud Monitoring."""
+def connect(params, environ=None, http=None, warn=None, api_class=AgentTokenApi):
+    """Resolve the settings, authenticate when needed, and return a L(Connection) to one collection (C(api_class))
+    of Cloud Monitoring."""
     credentials = resolve_credentials(params, environ)
     http = http or http_client(params)
     http.add_secret(credentials.secret)
@@ -459,11 +547,13 @@ def connect(params, environ=None, http=None, warn=None):
             base_url = monitoring_base_url(catalog_endpoint(access.get('serviceCatalog'), params.get('region')))
     if warn and base_url.lower().startswith('http://'):
         warn('the monitoring endpoint %s uses http://: the auth token and agent tokens travel unencrypted' % base_url)
-    return Connection(AgentTokenApi(http, base_url, auth_token), secrets)
+    return Connection(api_class(http, base_url, auth_token), secrets)
 
 
-def run_module(module, action, precheck=None):
+def run_module(module, action, precheck=None, api_class=AgentTokenApi):
     """Connect, call C(action(api)) for the result dict and exit; every failure ends in this one C(fail_json).
+
+    C(api) is an instance of C(api_class), the collection the module works on.
 
     C(precheck()) validates the module's own options before any request is made.
 
@@ -473,7 +563,7 @@ def run_module(module, action, precheck=None):
     try:
         if precheck is not None:
             precheck()
-        connection = connect(module.params, warn=module.warn)
+        connection = connect(module.params, warn=module.warn, api_class=api_class)
         for secret in connection.secrets:
             module.no_log_values.add(secret)
         result = action(connection.api)

@@ -49,7 +49,7 @@ options:
   monitoring_id:
     description:
       - The agent id (C(monitoring_id)), which binds the agent to an entity whose C(agent_id) is this value.
-      - If not set, the agent uses the cloud server's instance id or the host name.
+      - If not set, the agent uses the cloud server's instance id or the host name (see RV(agent_id)).
     type: str
   snet_region:
     description:
@@ -85,6 +85,7 @@ options:
     type: str
 seealso:
   - module: hostfactory.enrollment.agent_token
+  - module: hostfactory.enrollment.agent_entity
 """
 
 EXAMPLES = r"""
@@ -120,6 +121,16 @@ fingerprint:
   returned: success
   type: str
   sample: 3f0c9a4e1b7d2c85
+agent_id:
+  description:
+    - The id the agent announces with this configuration, which an entity's C(agent_id) must hold for its checks to
+      run (see M(hostfactory.enrollment.agent_entity)).
+    - "O(monitoring_id) when set. Otherwise the id the agent detects on this host, in its own order: the instance id
+      cloud-init recorded (C(/var/lib/cloud/data/instance-id), unless C(iid-datasource-none) or C(nocloud)), the Xen
+      store's C(name) without its C(instance-) prefix (C(xenstore-read name), Rackspace Cloud servers), the host name."
+  returned: success
+  type: str
+  sample: web1.example.com
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -128,6 +139,10 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._agent_conf
     DEFAULT_PATH,
     SNET_REGIONS,
     ensure_config,
+)
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._agent_identity import (
+    detect_agent_id,
+    module_xen_name,
 )
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import CollectionError, fail
 
@@ -149,6 +164,7 @@ def main():
     )
     try:
         result = ensure_config(module.params, module.check_mode, module._diff)  # pylint: disable=protected-access
+        result['agent_id'] = module.params['monitoring_id'] or detect_agent_id(xen_name=module_xen_name(module))[0]
     except CollectionError as exc:
         fail(module, exc)
     module.exit_json(**result)

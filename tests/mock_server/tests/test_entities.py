@@ -32,8 +32,9 @@ def _assert_fault(response, status, type_, message=None):
 
 
 def test_entity_lifecycle(mock):
-    created = _entities(mock, 'POST', json={'label': 'web-01', 'ip_addresses': {'public0_v4': '203.0.113.7', 'private0_v6': '2001:db8::7'},
-                                           'metadata': {'role': 'web'}})
+    created = _entities(mock, 'POST', json={'label': 'web-01',
+                                            'ip_addresses': {'public0_v4': '203.0.113.7', 'private0_v6': '2001:db8::7'},
+                                            'metadata': {'role': 'web'}})
     assert (created.status_code, created.content) == (201, b'')
     entity_id = created.headers['X-Object-ID']
     assert ENTITY_ID.match(entity_id)
@@ -177,8 +178,8 @@ def test_seeded_entities_pagination(many_entities):
         if page['metadata']['next_marker'] is None:
             assert page['metadata']['next_href'] is None
             break
-        assert page['metadata']['next_href'] == '%s/v1.0/%s/entities?limit=100&marker=%s' % (many_entities.url, TENANT,
-                                                                                           page['metadata']['next_marker'])
+        expected = '%s/v1.0/%s/entities?limit=100&marker=%s' % (many_entities.url, TENANT, page['metadata']['next_marker'])
+        assert page['metadata']['next_href'] == expected
         page = many_entities.session.get(page['metadata']['next_href'], headers={'X-Auth-Token': RAX['auth_token']}, timeout=10).json()
         pages += 1
     assert pages == 11 and len(seen) == 1006 and len(set(seen)) == 1006 and seen == sorted(seen)

@@ -144,4 +144,3 @@ def test_concurrent_creation_is_exact(mock):
     assert len(hosts) == 800 and len(set(hosts)) == 800
     stats = mock.mock('stats')
     assert stats['hosts'] == 802 and stats['requests']['POST /host_factories/hosts'] == 800
-

@@ -139,7 +139,7 @@ def action(verdict, node, check_mode=False, minted=None):
     task = MagicMock()
     task.check_mode = check_mode
     task.async_val = 0
-    act = plugin.ActionModule(task, MagicMock(), MagicMock(), MagicMock(), MagicMock())
+    act = plugin.ActionModule(task, MagicMock(), MagicMock(), MagicMock(), MagicMock(), MagicMock())
     act._execute_module = node
     act.probe = MagicMock(return_value=verdict)
     act.mints = []
@@ -311,7 +311,7 @@ def test_run_reports_bad_arguments_without_values():
     task.args = dict(appliance_url=URL, account='myorg', api_key=ADMIN_KEY, id='web-01', api_version=3)
     connection = MagicMock()
     connection._shell.tmpdir = None
-    act = plugin.ActionModule(task, connection, MagicMock(), MagicMock(), MagicMock())
+    act = plugin.ActionModule(task, connection, MagicMock(), MagicMock(), MagicMock(), MagicMock())
     result = act.run(task_vars={})
     assert result['failed']
     assert 'api_version' in result['msg'] and ADMIN_KEY not in json.dumps(result)

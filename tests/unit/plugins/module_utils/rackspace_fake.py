@@ -2,10 +2,10 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""A small in-memory Rackspace (Identity v2.0 + Cloud Monitoring agent tokens) on a real loopback http.server.
+"""A small in-memory Rackspace (Identity v2.0 + Cloud Monitoring agent tokens and entities) on a loopback http.server.
 
-Used by the unit tests of _rackspace, _agent_tokens and the agent_token modules, so that the real HTTP client
-(ansible.module_utils.urls) is exercised. Faults are scripted per operation.
+Used by the unit tests of _rackspace, _agent_tokens, _entities and the Rackspace modules, so that the real HTTP
+client (ansible.module_utils.urls) is exercised. Faults are scripted per operation.
 """
 
 from __future__ import annotations
@@ -26,13 +26,15 @@ AUTH_TOKEN = 'AAD3kq93ZmFrZS1hdXRoLXRva2VuLTAwMDE'
 class FakeRackspace:
     """State and fault script of the fake service.
 
-    C(faults) maps an operation (identity, list, create, get, update, delete) to a list of fault dicts consumed one
-    per request: C({'status': 503}) answers with that status; C({'status': 503, 'apply': True}) performs the
-    operation and then answers with the status (a write whose response was lost).
+    C(faults) maps an operation (identity, list, create, get, update, delete; for entities entity_list, entity_create,
+    entity_get, entity_update, entity_delete) to a list of fault dicts consumed one per request: C({'status': 503})
+    answers with that status; C({'status': 503, 'apply': True}) performs the operation and then answers with the
+    status (a write whose response was lost).
     """
 
     def __init__(self):
         self.tokens = {}
+        self.entities = {}
         self.faults = {}
         self.requests = []
         self.counter = 0
@@ -52,6 +54,13 @@ class FakeRackspace:
         self.tokens[token_id] = {'id': token_id, 'label': label, 'token': token_id}
         return token_id
 
+    def add_entity(self, label, agent_id=None, ip_addresses=None, entity_id=None):
+        self.counter += 1
+        entity_id = entity_id or 'en%08d' % self.counter
+        self.entities[entity_id] = {'id': entity_id, 'label': label, 'ip_addresses': dict(ip_addresses or {}),
+                                    'metadata': {}, 'managed': False, 'uri': None, 'agent_id': agent_id}
+        return entity_id
+
     def count(self, operation):
         return sum(1 for r in self.requests if r['operation'] == operation)
 
@@ -59,8 +68,15 @@ class FakeRackspace:
         return '%s/v1.0/%s' % (self.base, TENANT)
 
 
+# collection -> prefix of its operation names
+COLLECTIONS = {'agent_tokens': '', 'entities': 'entity_'}
+
+
 def _error(status, kind, message):
     return status, {}, {'type': kind, 'code': status, 'message': message, 'details': 'fake details'}
+
+
+NOT_FOUND = _error(404, 'notFoundError', 'Object does not exist')
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -76,11 +92,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def _operation(self, segments):
         if segments == ['v2.0', 'tokens']:
             return 'identity', None
-        if len(segments) >= 3 and segments[:3] == ['v1.0', TENANT, 'agent_tokens']:
+        if len(segments) in (3, 4) and segments[:2] == ['v1.0', TENANT] and segments[2] in COLLECTIONS:
+            prefix = COLLECTIONS[segments[2]]
             if len(segments) == 3:
-                return {'GET': 'list', 'POST': 'create'}.get(self.command, 'unknown'), None
-            if len(segments) == 4:
-                return {'GET': 'get', 'PUT': 'update', 'DELETE': 'delete'}.get(self.command, 'unknown'), segments[3]
+                operation = {'GET': 'list', 'POST': 'create'}.get(self.command)
+            else:
+                operation = {'GET': 'get', 'PUT': 'update', 'DELETE': 'delete'}.get(self.command)
+            return (prefix + operation if operation else 'unknown'), (segments[3] if len(segments) == 4 else None)
         return 'unknown', None
 
     def _serve(self):
@@ -128,48 +146,83 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return 200, {}, {'access': {'token': {'id': AUTH_TOKEN, 'tenant': {'id': TENANT, 'name': TENANT}},
                                     'serviceCatalog': catalog, 'user': {'name': USERNAME}}}
 
-    def _list(self, _token_id, query, _body):
+    def _page(self, store, query, shape):
         limit = int(query.get('limit', 100))
         if limit < 1 or limit > self.fake.max_limit:
             return _error(400, 'invalidLimit', 'limit must be between 1 and %d' % self.fake.max_limit)
-        ids = sorted(self.fake.tokens)
+        ids = sorted(store)
         marker = query.get('marker')
         if marker is not None:
             ids = [i for i in ids if i >= marker]
         page, rest = ids[:limit], ids[limit:]
-        values = []
-        for token_id in page:
-            item = dict(self.fake.tokens[token_id])
-            if self.fake.omit_token_in_list:
-                item.pop('token')
-            values.append(item)
+        values = [shape(dict(store[object_id])) for object_id in page]
         next_marker = rest[0] if rest else None
         return 200, {}, {'values': values, 'metadata': {'count': len(values), 'limit': limit, 'marker': marker,
                                                         'next_marker': next_marker, 'next_href': None}}
 
+    def _list(self, _token_id, query, _body):
+        def shape(item):
+            if self.fake.omit_token_in_list:
+                item.pop('token')
+            return item
+        return self._page(self.fake.tokens, query, shape)
+
     def _create(self, _token_id, _query, body):
         token_id = self.fake.add((body or {}).get('label'))
-        headers = {}
-        if not self.fake.omit_object_id:
-            headers['X-Object-ID'] = token_id
-        if not self.fake.omit_location:
-            headers['Location'] = '%s/agent_tokens/%s' % (self.fake.monitoring_url(), token_id)
-        return 201, headers, None
+        return 201, self._object_headers('agent_tokens', token_id), None
 
     def _get(self, token_id, _query, _body):
-        if token_id not in self.fake.tokens:
-            return _error(404, 'notFoundError', 'Object does not exist')
-        return 200, {}, dict(self.fake.tokens[token_id])
+        return self._show(self.fake.tokens, token_id)
 
     def _update(self, token_id, _query, body):
-        if token_id not in self.fake.tokens:
-            return _error(404, 'notFoundError', 'Object does not exist')
-        self.fake.tokens[token_id]['label'] = (body or {}).get('label')
-        return 204, {'Location': '%s/agent_tokens/%s' % (self.fake.monitoring_url(), token_id)}, None
+        return self._change(self.fake.tokens, 'agent_tokens', token_id, {'label': (body or {}).get('label')})
 
     def _delete(self, token_id, _query, _body):
-        if self.fake.tokens.pop(token_id, None) is None:
-            return _error(404, 'notFoundError', 'Object does not exist')
+        return self._remove(self.fake.tokens, token_id)
+
+    def _entity_list(self, _entity_id, query, _body):
+        return self._page(self.fake.entities, query, lambda item: item)
+
+    def _entity_create(self, _entity_id, _query, body):
+        body = dict(body or {})
+        if 'label' not in body:
+            return _error(400, 'badRequest', "Validation error for key 'label'")
+        entity_id = self.fake.add_entity(body.pop('label'), body.pop('agent_id', None), body.pop('ip_addresses', None))
+        self.fake.entities[entity_id].update(body)
+        return 201, self._object_headers('entities', entity_id), None
+
+    def _entity_get(self, entity_id, _query, _body):
+        return self._show(self.fake.entities, entity_id)
+
+    def _entity_update(self, entity_id, _query, body):
+        return self._change(self.fake.entities, 'entities', entity_id, body or {})
+
+    def _entity_delete(self, entity_id, _query, _body):
+        return self._remove(self.fake.entities, entity_id)
+
+    # -- shared by both collections --------------------------------------------------------------------------------
+    def _object_headers(self, collection, object_id):
+        headers = {}
+        if not self.fake.omit_object_id:
+            headers['X-Object-ID'] = object_id
+        if not self.fake.omit_location:
+            headers['Location'] = '%s/%s/%s' % (self.fake.monitoring_url(), collection, object_id)
+        return headers
+
+    def _show(self, store, object_id):
+        if object_id not in store:
+            return NOT_FOUND
+        return 200, {}, dict(store[object_id])
+
+    def _change(self, store, collection, object_id, fields):
+        if object_id not in store:
+            return NOT_FOUND
+        store[object_id].update(fields)
+        return 204, self._object_headers(collection, object_id), None
+
+    def _remove(self, store, object_id):
+        if store.pop(object_id, None) is None:
+            return NOT_FOUND
         return 204, {}, None
 
     def _send(self, status, headers, payload):

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.hostfactory.enrollment.plugins.module_utils import _agent_tokens as tokens
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._agent_config import fingerprint
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._http import HttpClient
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._rackspace import AgentTokenApi, RackspaceError
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import fingerprint
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils import rackspace_fake
 
 

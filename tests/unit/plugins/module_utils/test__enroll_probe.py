@@ -24,6 +24,7 @@ from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.
     make_node,
 )
 
+
 @pytest.fixture(autouse=True)
 def clean(monkeypatch):
     for name in ENV:

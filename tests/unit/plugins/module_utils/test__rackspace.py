@@ -15,10 +15,13 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._http impor
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._rackspace import (
     DEFAULT_MONITORING_ROOT,
     AgentTokenApi,
+    EntityApi,
     RackspaceConfigError,
     RackspaceError,
     catalog_endpoint,
     connect,
+    create_once,
+    object_id_from_location,
     rackspace_error,
     identity_tokens_url,
     monitoring_base_url,
@@ -353,3 +356,75 @@ def test_connection_refused_is_reported(fake):
     with pytest.raises(RackspaceError, match='cannot list agent tokens: .*failed') as info:
         api.list()
     assert info.value.transient is True and info.value.status is None
+
+
+# -- entities over HTTP (the same collection code as agent tokens) ---------------------------------------------------
+
+def entity_api(fake, **kwargs):
+    return EntityApi(quick_http(**kwargs), fake.monitoring_url(), AUTH_TOKEN)
+
+
+def test_object_id_from_location():
+    assert object_id_from_location('https://h/v1.0/1/entities/enAbC', 'entities') == 'enAbC'
+    assert object_id_from_location('https://h/v1.0/1/agent_tokens/enAbC', 'entities') is None
+    assert object_id_from_location('', 'entities') is None
+
+
+def test_entities_list_get_create_update(fake):
+    api = entity_api(fake)
+    seeded = fake.add_entity('web1', ip_addresses={'eth0_v4': '10.0.0.5'})
+    fake.entities[seeded]['ip_addresses'] = None  # a server that sends null
+    created = api.create({'label': 'web2', 'agent_id': 'web2'})
+    assert fake.requests[-1]['body'] == {'label': 'web2', 'agent_id': 'web2'}
+    assert api.list() == [{'id': seeded, 'label': 'web1', 'agent_id': None, 'ip_addresses': {}},
+                          {'id': created, 'label': 'web2', 'agent_id': 'web2', 'ip_addresses': {}}]
+    assert api.update(seeded, {'agent_id': 'web1'}) is True
+    assert fake.requests[-1]['body'] == {'agent_id': 'web1'} and fake.requests[-1]['method'] == 'PUT'
+    assert api.get(seeded)['agent_id'] == 'web1'
+    assert api.delete(seeded) is True
+    assert api.get(seeded) is None and api.update(seeded, {'agent_id': 'x'}) is False
+    fake.omit_object_id = True
+    assert api.create({'label': 'web3'}) in fake.entities
+    fake.omit_location = True
+    with pytest.raises(RackspaceError, match=r'the entity was created but .* a Location ending in /entities/ID'):
+        api.create({'label': 'web4'})
+
+
+def test_entity_errors_name_the_collection_and_the_role(fake):
+    fake.faults['entity_list'] = [{'status': 403}]
+    with pytest.raises(RackspaceError, match=r'^cannot list entities: permission denied \(binding an existing entity '
+                                             r'needs the Admin role, creating one the Creator or Admin role\)'):
+        entity_api(fake).list()
+    fake.faults['entity_update'] = [{'status': 400}]
+    with pytest.raises(RackspaceError, match=r"^cannot update the entity 'en1': the server rejected"):
+        entity_api(fake).update('en1', {'agent_id': 'x'})
+
+
+def test_entity_ids_are_not_secrets_but_the_auth_token_is(fake):
+    api = entity_api(fake, retries=0)
+    entity_id = fake.add_entity('web1')
+    fake.faults['entity_get'] = [{'status': 500}]
+    with pytest.raises(RackspaceError) as info:
+        api.get(entity_id)
+    assert entity_id in info.value.url and AUTH_TOKEN not in str(info.value)
+
+
+def test_create_once():
+    calls = []
+
+    def create(retry):
+        calls.append(retry)
+        if len(calls) == 1:
+            raise RackspaceError('lost', transient=True)
+        return 'second'
+    assert create_once(create, lambda: 'found', retries=3) == 'found' and calls == [False]
+    calls.clear()
+    assert create_once(create, lambda: None, retries=3) == 'second' and calls == [False, True]
+    calls.clear()
+    with pytest.raises(RackspaceError, match='lost'):
+        create_once(create, lambda: 'found', retries=0)
+
+    def refused(_retry):
+        raise RackspaceError('refused', status=400)
+    with pytest.raises(RackspaceError, match='refused'):
+        create_once(refused, lambda: 'found', retries=3)

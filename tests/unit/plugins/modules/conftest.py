@@ -12,6 +12,7 @@ from collections.abc import MutableMapping
 import pytest
 
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_args import patch_module_args
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.rackspace_fake import API_KEY, USERNAME
 
 
 @pytest.fixture
@@ -35,4 +36,28 @@ def run_module(capfd):
             main()
         out, err = capfd.readouterr()
         return json.loads(out)
+    return run
+
+
+@pytest.fixture
+def call_module(capfd):
+    """Run a module's main() with the given arguments; return (result, raw stdout)."""
+    def run(module, **args):
+        args.update(_ansible_remote_tmp='/tmp', _ansible_keep_remote_files=False)
+        with patch_module_args(args):
+            with pytest.raises(SystemExit):
+                module.main()
+        out, _err = capfd.readouterr()
+        return json.loads(out), out
+    return run
+
+
+@pytest.fixture
+def call_rackspace(fake, call_module):
+    """L(call_module) for a Rackspace module, with credentials for the fake; arguments set to None are left out."""
+    def run(module, **args):
+        args.setdefault('username', USERNAME)
+        args.setdefault('api_key', API_KEY)
+        args.setdefault('identity_url', fake.base + '/v2.0')
+        return call_module(module, **{k: v for k, v in args.items() if v is not None})
     return run

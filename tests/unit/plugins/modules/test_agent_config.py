@@ -6,15 +6,14 @@
 
 from __future__ import annotations
 
-import json
 import os
+import socket
 import stat
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._agent_config import fingerprint
+from ansible_collections.hostfactory.enrollment.plugins.module_utils import _agent_identity
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import fingerprint
 from ansible_collections.hostfactory.enrollment.plugins.modules import agent_config
 
 TOKEN = 'b' * 64 + '.123456'
@@ -22,15 +21,8 @@ OTHER = 'c' * 64 + '.123456'
 
 
 @pytest.fixture
-def call(capfd):
-    def run(**args):
-        args.update(_ansible_remote_tmp='/tmp', _ansible_keep_remote_files=False)
-        with patch_module_args(args):
-            with pytest.raises(SystemExit):
-                agent_config.main()
-        out, _err = capfd.readouterr()
-        return json.loads(out), out
-    return run
+def call(call_module):
+    return lambda **args: call_module(agent_config, **args)
 
 
 def mode_of(path):
@@ -95,3 +87,17 @@ def test_missing_directory_fails_in_check_mode_too(tmp_path, call):
 def test_missing_directory_is_named(tmp_path, call):
     result, _out = call(path=str(tmp_path / 'missing' / 'agent.cfg'), token=TOKEN)
     assert result['failed'] is True and 'directory %s does not exist' % (tmp_path / 'missing') in result['msg']
+
+
+def test_agent_id_is_the_monitoring_id_or_what_the_agent_detects(tmp_path, call, monkeypatch):
+    path = str(tmp_path / 'agent.cfg')
+    result, _out = call(path=path, token=TOKEN, monitoring_id='web1', _ansible_check_mode=True)
+    assert result['agent_id'] == 'web1'
+    instance_id = tmp_path / 'instance-id'
+    monkeypatch.setattr(_agent_identity, 'CLOUD_INIT_INSTANCE_ID', str(instance_id))
+    monkeypatch.setenv('PATH', str(tmp_path))  # no xenstore-read
+    result, _out = call(path=path, token=TOKEN)
+    assert result['agent_id'] == socket.gethostname()
+    instance_id.write_text('i-0123456789abcdef0\n')
+    result, _out = call(path=path, token=TOKEN)
+    assert result['agent_id'] == 'i-0123456789abcdef0' and result['changed'] is False

@@ -9,37 +9,20 @@ The whole JSON a module prints is checked for secrets, as Ansible would receive 
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._agent_config import fingerprint
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import fingerprint
 from ansible_collections.hostfactory.enrollment.plugins.modules import agent_token, agent_token_info
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.rackspace_fake import (
     API_KEY,
     AUTH_TOKEN,
     TENANT,
-    USERNAME,
 )
 
 
 @pytest.fixture
-def call(fake, capfd):
-    """Run a module's main() with the given arguments (plus credentials); return (result, raw stdout)."""
-    def run(module, **args):
-        args.setdefault('username', USERNAME)
-        args.setdefault('api_key', API_KEY)
-        args.setdefault('identity_url', fake.base + '/v2.0')
-        args = {k: v for k, v in args.items() if v is not None}
-        args.update(_ansible_remote_tmp='/tmp', _ansible_keep_remote_files=False)
-        with patch_module_args(args):
-            with pytest.raises(SystemExit):
-                module.main()
-        out, _err = capfd.readouterr()
-        return json.loads(out), out
-    return run
+def call(call_rackspace):
+    return call_rackspace
 
 
 def test_create_then_reuse_without_revealing(fake, call):

@@ -4,7 +4,8 @@
 """Print what bad input must not change, as JSON: the mock's counters and every file under a directory.
 
 Usage: python snapshot.py MOCK_URL CA_PATH DIRECTORY
-Output: {"server": {hosts, tokens_active, api_key_rotations, agent_tokens}, "files": ["path sha256 mode", ...]}
+Output: {"server": {hosts, tokens_active, api_key_rotations, agent_tokens, entities, entities_bound, entity_writes},
+"files": ["path sha256 mode", ...]}
 """
 from __future__ import annotations
 
@@ -16,14 +17,18 @@ import stat
 import sys
 import urllib.request
 
-COUNTERS = ('hosts', 'tokens_active', 'api_key_rotations', 'agent_tokens')
+COUNTERS = ('hosts', 'tokens_active', 'api_key_rotations', 'agent_tokens', 'entities', 'entities_bound')
+# A bind that moves an entity from one agent to another changes neither count: count the writes too.
+ENTITY_WRITES = ('POST /v1.0/{tenant}/entities', 'PUT /v1.0/{tenant}/entities/{id}', 'DELETE /v1.0/{tenant}/entities/{id}')
 
 
 def server(url, ca_path):
     context = ssl.create_default_context(cafile=ca_path)
     with urllib.request.urlopen(url + '/_mock/stats', context=context, timeout=30) as response:
         stats = json.load(response)
-    return dict((name, stats[name]) for name in COUNTERS)
+    counters = dict((name, stats[name]) for name in COUNTERS)
+    counters['entity_writes'] = sum(stats['requests'].get(route, 0) for route in ENTITY_WRITES)
+    return counters
 
 
 def files(top):
