@@ -7,11 +7,12 @@
 # and integration plus the tarball test on every ansible-core version noxfile.py names (each on its own pinned
 # ansible-core and controller Python, in a temporary copy of the collection that antsibull-nox prepares).
 # What stays hand-written here, each with its reason:
-#   .venv          the driver: nox and antsibull-nox themselves, and the Python the demo and the mock tests run on
+#   .venv          the driver: nox and antsibull-nox themselves, and the Python the mock tests and the bench run on
 #   pybin          ansible-test FATALs on pyenv shims of unselected versions: real interpreters go first on PATH
 #   shellcheck     a Debian package (ansible-test sanity's shellcheck test), not something pip or nox can install
 #   mock-tests     the mock server's own pytest suite is a test tool's, not a collection check antsibull-nox has
 #   install        build + ansible-galaxy collection install, as a user does: make demo and make bench run that copy
+#   demo           its own venv with ansible-core only (requirements-demo.txt), not the driver's
 #   build-import-check  fails on galaxy-importer's ERROR lines, which antsibull-nox only prints as warnings
 #   test           tools/run_checks.py: the summary table and the closing line, counted from each step's results
 SHELL := /bin/bash
@@ -100,17 +101,31 @@ mock-tests: venv ## the mock server's own pytest suite
 	@mkdir -p $(BUILD)/junit
 	cd $(ROOT) && $(VENV)/bin/python -m pytest tests/mock_server/tests -q -p no:cacheprovider --junitxml=$(BUILD)/junit/mock.xml
 
+# Build + install with the ansible-galaxy of the venv given as $(1): `install` uses the driver venv, `demo` its own.
+install_collection = rm -rf $(DIST) $(COLLECTIONS) && mkdir -p $(DIST) && \
+  $(1)/bin/ansible-galaxy collection build --output-path $(DIST) $(ROOT) >/dev/null && \
+  { $(1)/bin/ansible-galaxy collection install -p $(COLLECTIONS) $(TARBALL) 2>&1 | grep -v "not part of the configured\|Ansible collections paths\|collection will not be picked up\|adjacent collections directory" || true; } && \
+  test -f $(COLLECTIONS)/ansible_collections/hostfactory/enrollment/MANIFEST.json
+
 install: venv ## build the collection tarball and install it into $(BUILD)/collections
-	@rm -rf $(DIST) $(COLLECTIONS) && mkdir -p $(DIST)
-	$(VENV)/bin/ansible-galaxy collection build --output-path $(DIST) $(ROOT) >/dev/null
-	$(VENV)/bin/ansible-galaxy collection install -p $(COLLECTIONS) $(TARBALL) 2>&1 | grep -v "not part of the configured\|Ansible collections paths\|collection will not be picked up\|adjacent collections directory" || true
-	@test -f $(COLLECTIONS)/ansible_collections/hostfactory/enrollment/MANIFEST.json
+	@$(call install_collection,$(VENV))
 
 test: venv ## everything, with a summary table and "N passed, N failed"
 	@$(VENV)/bin/python tools/run_checks.py --build "$(BUILD)"
 
-demo: install ## enroll simulated hosts against the bundled mock server
-	@$(VENV)/bin/python tools/demo.py --build "$(COLLECTIONS)"
+# `make demo` only (kept apart from the targets of `make test`): its own small venv, requirements-demo.txt with
+# ansible-core alone, so a clean clone runs the demo without installing nox, antsibull-nox and what they pull in.
+DEMO_VENV := $(ROOT)/.venv-demo
+
+$(DEMO_VENV)/.stamp: requirements-demo.txt
+	@py=$$($(find_python)); [ -n "$$py" ] || { echo "ERROR: no Python >= 3.12 found (tried python3.14/3.13/3.12 and $(PYROOT)/versions)"; exit 1; }; \
+	  echo "Creating $(DEMO_VENV) with $$py (ansible-core only)"; rm -rf "$(DEMO_VENV)"; "$$py" -m venv "$(DEMO_VENV)"
+	$(DEMO_VENV)/bin/pip install -q -r requirements-demo.txt 2>&1 | grep -v "^WARNING: Location" || true
+	@touch $@
+
+demo: $(DEMO_VENV)/.stamp ## enroll simulated hosts against the bundled mock server (the installed tarball)
+	@$(call install_collection,$(DEMO_VENV))
+	@PATH="$(DEMO_VENV)/bin:$$PATH" $(DEMO_VENV)/bin/python tools/demo.py --build "$(COLLECTIONS)"
 
 bench: install ## fleet benchmark (HOSTS=200 FORKS=...), mock benchmark and fault benchmark
 	@$(VENV)/bin/python tools/bench_fleet.py --build "$(COLLECTIONS)" $(if $(HOSTS),--hosts $(HOSTS)) $(if $(FORKS),--forks $(FORKS))

@@ -68,7 +68,8 @@ ZIPPED = re.compile(rb'UEsDB[A-Za-z0-9+/]{60,}={0,2}')  # base64 of a zip archiv
 MAX_UNPACKED = 64 * 1024 * 1024
 # Modules of this collection that authenticate with the controller's credentials by design: their documentation
 # says to run them on the controller (delegate_to: localhost). Every other module of the collection runs on the node.
-CONTROLLER_MODULES = ('hostfactory_token', 'hostfactory_token_info', 'agent_token', 'agent_token_info')
+CONTROLLER_MODULES = ('hostfactory_token', 'hostfactory_token_info', 'agent_token', 'agent_token_info',
+                      'agent_entity')
 # Kinds of /_mock/secrets that are credentials of the controller (access_tokens: those of users, see is_controller).
 CONTROLLER_KINDS = ('seeded', 'auth_tokens')
 MODULE_FQN = re.compile(rb'ansible_collections\.hostfactory\.enrollment\.plugins\.modules\.(\w+)')

@@ -35,6 +35,7 @@ import os
 import shlex
 import zlib
 
+from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
@@ -60,6 +61,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors imp
     CollectionError,
     ParameterError,
     fail_result,
+    rename_options,
 )
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import clean_secrets, secret_options
 from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._token_store import (
@@ -107,8 +109,31 @@ def argument_spec():
         revoke_minted=dict(type='bool', default=False),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         preflight=dict(type='bool', default=False),
+        option_names=dict(type='dict', no_log=False),
     )
     return spec
+
+
+def check_token(token):
+    """A token given but empty (an unset environment variable looked up) is refused: it must not mean "mint one"."""
+    if token is not None and not token.strip():
+        raise ParameterError('token is set but empty (an environment variable that is not set?): set token to a host '
+                             'factory token, or leave it undefined to mint one on the controller')
+
+
+def rename_result(result, names):
+    """The result with the options named as the caller (a role) names them, in its message and warnings."""
+    if names:
+        if result.get('msg'):
+            renamed = rename_options(result['msg'], names)
+            if renamed != result['msg']:
+                # the node module's failure summary (ansible-core >= 2.19 prints it) would still hold the old names;
+                # the collection's modules fail with a message only, so msg says all it did
+                result.pop('exception', None)
+            result['msg'] = renamed
+        if result.get('warnings'):
+            result['warnings'] = [rename_options(warning, names) for warning in result['warnings']]
+    return result
 
 
 def read_controller_ca(path):
@@ -218,11 +243,14 @@ class ActionModule(ActionBase):
         ).validate(dict(self._task.args))
         if validation.error_messages:
             result.update(failed=True, msg=validation.errors.msg)
-            return result
+            names = self._task.args.get('option_names')
+            return rename_result(result, names if isinstance(names, dict) else None)
         args = validation.validated_parameters
         store = TokenStore(default_store_dir())
         try:
             clean_secrets(args, secret_options(spec))
+            if args['ca_path']:
+                args['ca_path'] = self.controller_file(args['ca_path'])
             if args['revoke_minted']:
                 result.update(self.revoke_minted(args, store))
             else:
@@ -235,10 +263,20 @@ class ActionModule(ActionBase):
             result.update(fail_result(exc), failed=True)
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
-        return result
+        return rename_result(result, args['option_names'])
+
+    def controller_file(self, path):
+        """A controller-side path found the way Ansible finds C(src): in the C(files/) directories of the role and
+        the playbook, then relative to them; an absolute path, or one found nowhere, as it is given (a path that
+        cannot be read then fails with that path in the message)."""
+        try:
+            return self._find_needle('files', path)
+        except AnsibleError:
+            return path
 
     # -- on the node ------------------------------------------------------------------------------------------------
     def enroll(self, args, store, task_vars):
+        check_token(args['token'])
         # refused here, before a probe or a mint, rather than by the module on the node after a token was minted
         tokens.parse_duration(args['token_duration'], 'token_duration')
         annotation_values(args['annotations'])

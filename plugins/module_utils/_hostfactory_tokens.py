@@ -133,14 +133,23 @@ def _expiration_of(token):
         return None
 
 
-def reusable_tokens(tokens, cidr, min_remaining, now=None):
-    """Tokens with exactly the wanted CIDR set and at least C(min_remaining) seconds left, longest-lived first."""
+# How much longer than requested a reused token may live (clock rounding between two runs, not another purpose).
+REUSE_TOLERANCE = 60
+
+
+def reusable_tokens(tokens, cidr, min_remaining, now=None, expiration=None):
+    """Tokens with exactly the wanted CIDR set and at least C(min_remaining) seconds left, longest-lived first.
+
+    With C(expiration) (the ISO 8601 expiration a new token would get), a token that outlives it by more than
+    C(REUSE_TOLERANCE) seconds was minted for something else (a batch for a later rollout, say) and is not reused.
+    """
     deadline = (now or utcnow()) + datetime.timedelta(seconds=min_remaining)
+    latest = parse_iso8601(expiration) + datetime.timedelta(seconds=REUSE_TOLERANCE) if expiration else None
     wanted = set(cidr)
     found = []
     for token in tokens:
         expires = _expiration_of(token)
-        if expires is None or expires <= deadline:
+        if expires is None or expires <= deadline or (latest is not None and expires > latest):
             continue
         if set(normalize_cidrs(token.get('cidr'))) != wanted:
             continue
@@ -302,7 +311,7 @@ def ensure_present(client, params, check_mode=False, diff=False):
     reused = []
     if params.get('reuse'):
         existing = client.get_host_factory(full_id)['tokens']
-        reused = reusable_tokens(existing, cidr, min_remaining, now)[:count]
+        reused = reusable_tokens(existing, cidr, min_remaining, now, expiration)[:count]
     missing = count - len(reused)
     minted = []
     if missing and not check_mode:

@@ -90,6 +90,8 @@ options:
       - Surrounding white space (a trailing newline from a file lookup or C(echo)) is removed; a value that still
         holds white space or a control character is refused before any request, with a message that names the
         option and never shows the value.
+      - An empty value is refused (it usually is an environment variable that is not set); leave the option unset to
+        mint a token.
     type: str
   token_duration:
     description:
@@ -152,10 +154,18 @@ options:
       - The login's access token is kept for the run and reused by O(state=absent).
     type: bool
     default: false
+  option_names:
+    description:
+      - The names to use for this task's options in its messages, as a mapping of option name to the name to show,
+        for a role that passes its own variables as these options (the role
+        P(hostfactory.enrollment.host_identity#role) maps V(token) to V(host_identity_token), and so on).
+    type: dict
 notes:
   - Where each option is used. O(appliance_url), O(account), O(api_version) and the CA are resolved B(on the
     controller) (options, then the controller's environment variables; no configuration file is read there) and
-    passed to the machine; the CA is sent as content, so O(ca_path) is a path on the controller. O(login), O(api_key)
+    passed to the machine; the CA is sent as content, so O(ca_path) is a path on the controller. A relative
+    O(ca_path) is looked up like the C(src) of M(ansible.builtin.copy) - in the C(files/) directory of the role and of
+    the playbook, then relative to them, not to the current directory. O(login), O(api_key)
     and O(authn_token_file) are only used on the controller and never reach the machine. O(config_file),
     O(identity_file), O(conf_file) and O(cert_file) are paths on the machine. Without a CA on the controller,
     O(cert_file) is not written and the machine resolves its own CA (its environment, O(config_file)).

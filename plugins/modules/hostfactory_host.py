@@ -194,6 +194,7 @@ EXAMPLES = r"""
   hostfactory.enrollment.hostfactory_host:
     appliance_url: https://conjur.example.com
     account: myorg
+    ca_path: /etc/conjur.pem
     host_factory_token: "{{ hf_token }}"
     id: "apps/{{ inventory_hostname }}"
     group: conjur
@@ -205,21 +206,57 @@ EXAMPLES = r"""
   hostfactory.enrollment.hostfactory_host:
     appliance_url: https://conjur.example.com
     account: myorg
+    ca_path: /etc/conjur.pem
     host_factory_token: "{{ hf_token }}"
     id: "{{ inventory_hostname }}"
     rotate: true
   become: true
 
-- name: Two passes - only hosts that are not enrolled yet need a token
+# Two passes: a token is minted only if a host needs one (the role host_identity does this in one task).
+- name: Find the hosts that are not enrolled yet (no token needed, no request for enrolled hosts)
   hostfactory.enrollment.hostfactory_host:
     appliance_url: https://conjur.example.com
     account: myorg
+    ca_path: /etc/pki/conjur-ca.pem
     id: "{{ inventory_hostname }}"
     missing_token: skip
   register: enrollment
   become: true
-# ...then mint one token on the controller if any host returned needs_token, and run the module again with it
-# on the hosts where enrollment.needs_token is true.
+
+- name: Mint one token on the controller if a host needs one (credentials from CONJUR_AUTHN_LOGIN/_API_KEY)
+  hostfactory.enrollment.hostfactory_token:
+    appliance_url: https://conjur.example.com
+    account: myorg
+    ca_path: /etc/pki/conjur-ca.pem
+    host_factory: provisioning/hosts
+    duration: 15m
+  register: pass_token
+  delegate_to: localhost
+  run_once: true
+  no_log: true
+  when: ansible_play_hosts | map('extract', hostvars, ['enrollment', 'needs_token']) | select | list | length > 0
+
+- name: Enroll the hosts that need it, with that token
+  hostfactory.enrollment.hostfactory_host:
+    appliance_url: https://conjur.example.com
+    account: myorg
+    ca_path: /etc/pki/conjur-ca.pem
+    id: "{{ inventory_hostname }}"
+    host_factory_token: "{{ pass_token.tokens[0].token }}"
+  become: true
+  when: enrollment.needs_token
+
+- name: Revoke the token
+  hostfactory.enrollment.hostfactory_token:
+    appliance_url: https://conjur.example.com
+    account: myorg
+    ca_path: /etc/pki/conjur-ca.pem
+    state: absent
+    tokens: "{{ pass_token.tokens }}"
+  delegate_to: localhost
+  run_once: true
+  no_log: true
+  when: pass_token.tokens is defined
 
 - name: Remove this machine's identity and the Conjur files written for it (the key stays valid on the server)
   hostfactory.enrollment.hostfactory_host:
@@ -236,6 +273,7 @@ EXAMPLES = r"""
   hostfactory.enrollment.hostfactory_host:
     appliance_url: https://conjur4.example.com/api
     account: myorg
+    ca_path: /etc/pki/conjur-ca.pem
     api_version: 4
     host_factory_token: "{{ hf_token }}"
     id: "{{ inventory_hostname }}"

@@ -110,6 +110,12 @@ options:
       - With O(state=present), return existing unexpired tokens of the host factory whose CIDR restriction equals
         O(cidr) and that remain valid for at least O(min_remaining), instead of minting; only the missing ones are
         minted up to O(count).
+      - A token is only reused if it expires no more than a minute after the expiration a new token would get
+        (O(duration) from now, or O(expiration)), so a token minted for something else, such as a batch for a later
+        rollout, is left alone. With the v4 API and neither option set, any expiration is accepted.
+      - A reused token is shared with whoever minted it. Revoking it (O(state=absent)) revokes it for every holder;
+        to revoke only what this task minted, pass the tokens after the reused ones, C(tokens[reused:]) of the
+        result (see the examples).
       - The login needs the C(read) privilege on the host factory.
     type: bool
     default: false
@@ -158,6 +164,7 @@ EXAMPLES = r"""
   hostfactory.enrollment.hostfactory_token:
     appliance_url: https://conjur.example.com
     account: myorg
+    ca_path: /etc/pki/conjur-ca.pem
     login: host/ansible/controller
     api_key: "{{ conjur_controller_api_key }}"
     host_factory: provisioning/hosts
@@ -174,7 +181,7 @@ EXAMPLES = r"""
     group/hostfactory.enrollment.conjur:
       appliance_url: https://conjur.example.com
       account: myorg
-      ca_path: /etc/conjur.pem
+      ca_path: /etc/pki/conjur-ca.pem
     hostfactory.enrollment.hostfactory_token:
       login: admin
       api_key: "{{ conjur_admin_api_key }}"
@@ -185,7 +192,9 @@ EXAMPLES = r"""
   register: batch
   no_log: true
 
-- name: Reuse a token that is still valid for at least 30 minutes, mint one otherwise
+# The connection and the credentials of the next two tasks come from the controller's environment:
+# CONJUR_APPLIANCE_URL, CONJUR_ACCOUNT, CONJUR_CERT_FILE, CONJUR_AUTHN_LOGIN and CONJUR_AUTHN_API_KEY.
+- name: Reuse a token valid 30 more minutes at least and an hour at most, or mint one
   hostfactory.enrollment.hostfactory_token:
     host_factory: provisioning/hosts
     duration: 1h
@@ -194,10 +203,10 @@ EXAMPLES = r"""
   register: hf
   no_log: true
 
-- name: Revoke the tokens at the end of the play
+- name: Revoke at the end of the play the tokens minted above, not the reused ones (shared with others)
   hostfactory.enrollment.hostfactory_token:
     state: absent
-    tokens: "{{ hf.tokens }}"
+    tokens: "{{ hf.tokens[hf.reused:] }}"
   no_log: true
 
 - name: Revoke every token of the host factory after an interrupted run, without knowing their values
@@ -216,6 +225,7 @@ EXAMPLES = r"""
   hostfactory.enrollment.hostfactory_token:
     appliance_url: https://conjur4.example.com/api
     account: myorg
+    ca_path: /etc/pki/conjur-ca.pem
     api_version: 4
     host_factory: provisioning/hosts
   register: hf

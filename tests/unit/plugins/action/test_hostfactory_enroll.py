@@ -733,3 +733,48 @@ def test_run_proves_the_credentials_first_and_keeps_the_preflight_warnings(state
     result = act.run(task_vars={})
     assert calls == ['preflight', work]
     assert result['warnings'] == ['own', 'from the preflight'] and not result.get('failed')
+
+
+@pytest.mark.parametrize('token', ['', '  ', '\n'])
+def test_a_token_set_but_empty_is_refused_before_anything(store, token):
+    node = Node()
+    act = action(MISSING, node)
+    with pytest.raises(plugin.ParameterError, match='^token is set but empty'):
+        act.enroll(validated(token=token), store, {})
+    assert node.calls == [] and act.mints == [] and not act.probe.called
+
+
+def test_an_unset_token_mints():
+    plugin.check_token(None)
+
+
+def task_action(**args):
+    task = MagicMock()
+    task.check_mode = False
+    task.async_val = 0
+    task.args = dict(dict(appliance_url=URL, account='myorg', id='web-01'), **args)
+    connection = MagicMock()
+    connection._shell.tmpdir = None
+    return plugin.ActionModule(task, connection, MagicMock(), MagicMock(), MagicMock())
+
+
+def test_failures_name_the_options_as_the_caller_does():
+    names = {'token': 'host_identity_token', 'api_version': 'host_identity_api_version'}
+    result = task_action(token='', option_names=names).run(task_vars={})
+    assert result['failed'] and result['msg'].startswith('host_identity_token is set but empty')
+    result = task_action(api_version=3, option_names=names).run(task_vars={})
+    assert result['failed'] and 'host_identity_api_version' in result['msg']
+    assert plugin.rename_result({'msg': 'set rotate: true', 'warnings': ['rotate: true'], 'exception': 'set rotate'},
+                                {'rotate': 'r_v'}) == {'msg': 'set r_v: true', 'warnings': ['r_v: true']}
+    untouched = {'msg': 'connection refused', 'exception': 'Traceback ...'}
+    assert plugin.rename_result(dict(untouched), {'rotate': 'r_v'}) == untouched
+
+
+def test_a_relative_ca_path_is_found_like_src_and_an_unknown_one_kept(tmp_path):
+    act = task_action()
+    found = str(tmp_path / 'files' / 'ca.pem')
+    act._find_needle = MagicMock(return_value=found)
+    assert act.controller_file('files/ca.pem') == found
+    act._find_needle.assert_called_once_with('files', 'files/ca.pem')
+    act._find_needle = MagicMock(side_effect=plugin.AnsibleError('not found'))
+    assert act.controller_file('files/absent.pem') == 'files/absent.pem'

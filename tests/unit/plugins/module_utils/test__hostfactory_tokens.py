@@ -160,6 +160,18 @@ def test_reusable_tokens_filters_by_cidr_and_remaining_lifetime():
     assert reusable_tokens(tokens, [], 4 * 3600, NOW) == []
 
 
+def test_reusable_tokens_never_outlive_the_requested_expiration():
+    batch = {'token': 'batch', 'expiration': '2035-01-31T12:00:00Z', 'cidr': []}  # minted for another purpose
+    mine = {'token': 'mine', 'expiration': '2030-01-01T12:50:00Z', 'cidr': []}
+    late = {'token': 'late', 'expiration': '2030-01-01T13:01:00Z', 'cidr': []}  # a minute of clock rounding
+    later = {'token': 'later', 'expiration': '2030-01-01T13:01:01Z', 'cidr': []}
+    wanted = '2030-01-01T13:00:00Z'  # duration 1h from NOW
+    found = reusable_tokens([batch, mine, late, later], [], 1800, NOW, wanted)
+    assert [t['token'] for t in found] == ['late', 'mine']
+    assert reusable_tokens([batch, mine], [], 3300, NOW, wanted) == []  # 50 minutes left is less than 55
+    assert [t['token'] for t in reusable_tokens([batch, mine], [], 1800, NOW)] == ['batch', 'mine']  # v4 default
+
+
 def test_seconds_left():
     soon = (datetime.datetime.now(UTC) + datetime.timedelta(seconds=3600)).strftime('%Y-%m-%dT%H:%M:%SZ')
     assert 3590 < seconds_left(soon) <= 3600
