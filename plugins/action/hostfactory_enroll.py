@@ -109,9 +109,18 @@ def argument_spec():
         revoke_minted=dict(type='bool', default=False),
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         preflight=dict(type='bool', default=False),
+        shared_with=dict(type='list', elements='str', default=[], no_log=False),
         option_names=dict(type='dict', no_log=False),
     )
     return spec
+
+
+def check_shared(host_id, shared_with):
+    """Machines that share a host id would take the key from each other: refused before anything is done."""
+    if shared_with:
+        raise ParameterError("option id '%s' is used by %s: every machine needs its own host id (enrolling one would "
+                             "rotate the key of the other), so this machine was not enrolled"
+                             % ((host_id or '').strip(), ' and '.join(shared_with)))
 
 
 def check_token(token):
@@ -254,6 +263,7 @@ class ActionModule(ActionBase):
             if args['revoke_minted']:
                 result.update(self.revoke_minted(args, store))
             else:
+                check_shared(args['id'], args['shared_with'])
                 warnings = self.preflight(args, store) if args['preflight'] else []
                 work = self.unenroll if args['state'] == 'absent' else self.enroll
                 result.update(work(args, store, task_vars))

@@ -7,7 +7,9 @@
 
 """One HTTP path for the collection: request, proxy, retry with backoff and jitter, typed errors, secret redaction.
 
-Shared by the Conjur and the Rackspace clients. Built on ``ansible.module_utils.urls.Request``.
+Shared by the Conjur and the Rackspace clients. Built on the standard library's ``urllib.request`` alone: importing
+``ansible.module_utils.urls`` costs about as much CPU on the node as the rest of the module (see the performance
+section of docs/docsite/rst/reliability.rst), and nothing of it is needed here.
 """
 
 from __future__ import annotations
@@ -23,9 +25,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-
-from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
-from ansible.module_utils.urls import Request
 
 from ._errors import CollectionError
 from ._files import FileError, check_input
@@ -190,6 +189,13 @@ def _tls_message(reason):
     return 'TLS error (%s); check ca_path/ca_content/validate_certs' % text
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is returned as the HTTPError urllib raises for it, never followed (credentials stay put)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
 class HttpClient:
     """Sends requests with retries; raises L(HttpError) subclasses; redacts registered secrets from errors."""
 
@@ -210,6 +216,7 @@ class HttpClient:
         self.rng = rng or random.Random()
         self.redact = Redactor()
         self._context = None
+        self._openers = {}
         for secret in secrets or ():
             self.add_secret(secret)
 
@@ -270,6 +277,17 @@ class HttpClient:
             self._context = context
         return self._context
 
+    def _opener(self, url):
+        """A urllib opener that never follows a redirect (a 3xx is an answer like any other), uses the TLS context
+        of this client, and the proxy of the environment (https_proxy, no_proxy) only when use_proxy is true."""
+        secure = url.lower().startswith('https:')  # an http:// URL never reads the CA (it may be unusable)
+        if secure not in self._openers:
+            handlers = [urllib.request.ProxyHandler(None if self.use_proxy else {}), _NoRedirect()]
+            if secure:
+                handlers.append(urllib.request.HTTPSHandler(context=self._ssl_context(url)))
+            self._openers[secure] = urllib.request.build_opener(*handlers)
+        return self._openers[secure]
+
     # -- one attempt ------------------------------------------------------------------------------------------------
     def _attempt(self, method, url, data, headers):
         safe_url = self._safe_url(url)
@@ -277,12 +295,10 @@ class HttpClient:
         proxy = proxy_for(url, self.use_proxy)
         if proxy:
             what += ' through the proxy %s' % proxy
-        request = Request(use_proxy=self.use_proxy, follow_redirects='none', validate_certs=self.validate_certs,
-                          http_agent=self.user_agent)
+        request = urllib.request.Request(url, data=data, headers=dict(headers, **{'User-Agent': self.user_agent}),
+                                         method=method)
         try:
-            handle = request.open(method, url, data=data, headers=headers, timeout=self.timeout,
-                                  context=self._ssl_context(url), decompress=False, use_netrc=False,
-                                  force_basic_auth=False)
+            handle = self._opener(url).open(request, timeout=self.timeout)
         except urllib.error.HTTPError as exc:
             try:
                 body = exc.read() or b''
@@ -301,8 +317,6 @@ class HttpClient:
             raise ConnectionFailure('%s failed: %s' % (what, self.redact(_reason(reason))), url=safe_url)
         except ssl.SSLError as exc:
             raise ConnectionFailure('%s failed: %s' % (what, _tls_message(exc)), url=safe_url, transient=False)
-        except UrlsConnectionError as exc:
-            raise ConnectionFailure('%s failed: %s' % (what, self.redact(exc)), url=safe_url)
         except (socket.timeout, TimeoutError):
             raise ConnectionFailure('%s failed: timed out after %ss' % (what, self.timeout), url=safe_url)
         except (OSError, http.client.HTTPException) as exc:

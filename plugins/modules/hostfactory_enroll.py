@@ -154,6 +154,15 @@ options:
       - The login's access token is kept for the run and reused by O(state=absent).
     type: bool
     default: false
+  shared_with:
+    description:
+      - The machines of the play that use the same O(id) as this one (this machine among them). When the list is not
+        empty the task fails before anything is done, naming them: enrolling one would rotate the key of the other.
+      - The role P(hostfactory.enrollment.host_identity#role) fills it from one comparison of the ids of the whole
+        play, so that the check costs no task per machine.
+    type: list
+    elements: str
+    default: []
   option_names:
     description:
       - The names to use for this task's options in its messages, as a mapping of option name to the name to show,

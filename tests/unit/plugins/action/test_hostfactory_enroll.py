@@ -778,3 +778,18 @@ def test_a_relative_ca_path_is_found_like_src_and_an_unknown_one_kept(tmp_path):
     act._find_needle.assert_called_once_with('files', 'files/ca.pem')
     act._find_needle = MagicMock(side_effect=plugin.AnsibleError('not found'))
     assert act.controller_file('files/absent.pem') == 'files/absent.pem'
+
+
+def test_a_host_id_shared_with_other_machines_is_refused_before_any_probe_or_mint(tmp_path, monkeypatch):
+    monkeypatch.setattr(plugin, 'default_store_dir', lambda: str(tmp_path / 'store'))
+    result, act, node = run_task(id=' web-01', shared_with=['web-01', 'web-01-clone'],
+                                 option_names={'id': 'host_identity_host_id'})
+    assert result['failed'] is True
+    assert result['msg'] == ("host_identity_host_id 'web-01' is used by web-01 and web-01-clone: every machine needs "
+                             "its own host id (enrolling one would rotate the key of the other), so this machine was "
+                             "not enrolled")
+    act.probe.assert_not_called()
+    act.mint.assert_not_called()
+    assert node.calls == []
+    result, _act, node = run_task(shared_with=[], token=HF_TOKEN)
+    assert result.get('failed') is not True and len(node.calls) == 1
