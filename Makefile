@@ -127,13 +127,13 @@ demo: $(DEMO_VENV)/.stamp ## enroll simulated hosts against the bundled mock ser
 	@$(call install_collection,$(DEMO_VENV))
 	@PATH="$(DEMO_VENV)/bin:$$PATH" $(DEMO_VENV)/bin/python tools/demo.py --build "$(COLLECTIONS)"
 
-bench: install ## fleet benchmark (HOSTS=200 FORKS=...), mock benchmark and fault benchmark
+bench: install ## fleet benchmark at 40 and 200 hosts (HOSTS="40 200 1000", FORKS=...), mock and fault benchmarks
 	@$(VENV)/bin/python tools/bench_fleet.py --build "$(COLLECTIONS)" $(if $(HOSTS),--hosts $(HOSTS)) $(if $(FORKS),--forks $(FORKS))
 	@$(MAKE) --no-print-directory bench-mock
 	@$(MAKE) --no-print-directory bench-faults
 
-bench-faults: install ## 200 machines through host_identity under 30% 503s + 200 ms latency, then a down server
-	@$(VENV)/bin/python tools/bench_faults.py --build "$(COLLECTIONS)" $(if $(HOSTS),--hosts $(HOSTS))
+bench-faults: install ## 200 machines (FAULT_HOSTS=...) through host_identity under 30% 503s + 200 ms latency, then a down server
+	@$(VENV)/bin/python tools/bench_faults.py --build "$(COLLECTIONS)" $(if $(FAULT_HOSTS),--hosts $(FAULT_HOSTS))
 
 bench-mock: venv ## mock server benchmark (creations/s, p50/p99, memory)
 	@$(VENV)/bin/python tests/mock_server/bench_mock.py

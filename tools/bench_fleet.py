@@ -3,12 +3,14 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Fleet benchmark: N simulated machines (local connection) against the bundled mock server over TLS.
 
-Runs, in one go, an ansible.builtin.ping play (the cost floor of one task per host), the enrollment play of
-examples/enroll.yml on a fresh fleet, and the same play again, and prints wall times, their ratios to the ping
-play, the CPU time used by ansible-playbook and everything it started, and the API requests per machine counted by
-the mock (/_mock/stats). Usage (after `make install`, which installs the built collection into BUILD/collections):
+For each fleet size, in one go: an ansible.builtin.ping play (the cost floor of one task per host), the enrollment
+play of examples/enroll.yml on a fresh fleet, and the same play again. Prints wall times, their ratios to the ping
+play of the same size, the CPU time used by ansible-playbook and everything it started (steadier than wall time on
+a busy machine), and the API requests per machine counted by the mock (/_mock/stats); then one summary table of
+the ratios for every size. Usage (after `make install`, which installs the built collection into
+BUILD/collections):
 
-    python tools/bench_fleet.py --build BUILD/collections [--hosts 200] [--forks 5]
+    python tools/bench_fleet.py --build BUILD/collections [--hosts 40 200 1000] [--forks 5]
 
 Exits non-zero when a play failed or the results are not what the enrollment promises (every machine enrolled with
 a 0600 identity file, the re-run changing nothing and sending no request, no token left active); never judges the
@@ -34,7 +36,8 @@ PING_PLAY = """---
 
 
 def parse_args(argv):
-    parser = fleet.argument_parser(__doc__, hosts_help='number of simulated machines')
+    parser = fleet.argument_parser(__doc__, hosts_help='numbers of simulated machines, one benchmark each',
+                                   hosts_default=[40, 200])
     return parser.parse_args(argv)
 
 
@@ -77,25 +80,38 @@ def result_problems(measures, hosts, tokens_active):
     return problems
 
 
-def report(measures, args):
+def report(measures, hosts, forks):
     ping = measures[0].run
     print('\n| play (%d hosts, forks %s) | wall time | ratio to ping | CPU time | ratio to ping | API requests '
-          '| requests per host |' % (args.hosts, args.forks or 'default'))
+          '| requests per host |' % (hosts, forks or 'default'))
     print('|---|---|---|---|---|---|---|')
     for measure in measures:
         run = measure.run
         print('| %s | %.1f s | %.2fx | %.1f s | %.2fx | %d | %.3f |'
               % (measure.label, run.seconds, run.seconds / ping.seconds, run.cpu_seconds,
-                 run.cpu_seconds / ping.cpu_seconds, measure.requests, measure.requests / float(args.hosts)))
+                 run.cpu_seconds / ping.cpu_seconds, measure.requests, measure.requests / float(hosts)))
     print('\nRequests of the fresh run by route: %s'
           % ', '.join('%s: %d' % item for item in sorted(measures[1].routes.items())))
-    print('Reproduce: make bench HOSTS=%d%s' % (args.hosts, ' FORKS=%d' % args.forks if args.forks else ''))
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def summary(results, forks):
+    """One row per fleet size: the ratios to the ping play (CPU time, then wall time) and the requests."""
+    print('\n| hosts | fresh enrollment (CPU) | re-run (CPU) | fresh (wall) | re-run (wall) | requests per new host '
+          '| requests of the re-run |')
+    print('|---|---|---|---|---|---|---|')
+    for hosts, (ping, fresh, rerun) in results:
+        print('| %d | %.2fx | %.2fx | %.2fx | %.2fx | %.3f | %d |'
+              % (hosts, fresh.run.cpu_seconds / ping.run.cpu_seconds, rerun.run.cpu_seconds / ping.run.cpu_seconds,
+                 fresh.run.seconds / ping.run.seconds, rerun.run.seconds / ping.run.seconds,
+                 fresh.requests / float(hosts), rerun.requests))
+    print('Reproduce: make bench HOSTS="%s"%s' % (' '.join(str(hosts) for hosts, _m in results),
+                                                 ' FORKS=%d' % forks if forks else ''))
+
+
+def bench(args, hosts):
+    """The three plays on a fleet of C(hosts) new machines, against a mock of its own; (measures, problems)."""
     collection = fleet.collection_dir(args.build)
-    names = ['node-%04d' % i for i in range(1, args.hosts + 1)]
+    names = ['node-%04d' % i for i in range(1, hosts + 1)]
     measures = []
     with fleet.scratch_dir('hf-bench-', args.keep) as workdir:
         fleet_root = os.path.join(workdir, 'fleet')
@@ -107,7 +123,7 @@ def main(argv=None):
                  ('enroll (re-run)', fleet.example(collection, 'enroll.yml')))
         with fleet.MockServer(workdir) as mock:
             env = dict(mock.env(), FLEET_ROOT=fleet_root)
-            print('Fleet benchmark: %d simulated machines against %s' % (args.hosts, mock.url))
+            print('Fleet benchmark: %d simulated machines against %s' % (hosts, mock.url))
             for label, playbook in plays:
                 before = mock.stats()
                 run = fleet.run_playbook(args.build, playbook, inventory, env, mock.extra_vars(), forks=args.forks)
@@ -115,9 +131,20 @@ def main(argv=None):
                 print('  %-16s %6.1f s  rc=%d  changed=%d  failed=%d  requests=%d'
                       % (label, run.seconds, run.returncode, run.total('changed'), run.total('failed'),
                          measures[-1].requests))
-            problems = result_problems(measures, args.hosts, mock.stats()['tokens_active'])
+            problems = result_problems(measures, hosts, mock.stats()['tokens_active'])
             problems.extend(identity_problems(fleet_root, names)[:5])
-    report(measures, args)
+    report(measures, hosts, args.forks)
+    return measures, problems
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    results, problems = [], []
+    for hosts in args.hosts:
+        measures, found = bench(args, hosts)
+        results.append((hosts, measures))
+        problems.extend('%d hosts: %s' % (hosts, problem) for problem in found)
+    summary(results, args.forks)
     return fleet.verdict(problems)
 
 

@@ -31,14 +31,19 @@ SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RECAP = re.compile(r'^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)', re.M)
 
 
-def argument_parser(doc, keep_help='keep the scratch directory', hosts_help=None, forks_default=None):
-    """The options every fleet tool takes: --build, --keep, and with hosts_help --hosts and --forks."""
+def argument_parser(doc, keep_help='keep the scratch directory', hosts_help=None, forks_default=None,
+                    hosts_default=200):
+    """The options every fleet tool takes: --build, --keep, and with hosts_help --hosts and --forks (several --hosts
+    values when C(hosts_default) is a list)."""
     parser = argparse.ArgumentParser(description=doc.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--build', required=True,
                         help='collections path holding the installed collection (make install: BUILD/collections)')
     parser.add_argument('--keep', action='store_true', help=keep_help)
     if hosts_help:
-        parser.add_argument('--hosts', type=int, default=200, help=hosts_help + ' (default 200)')
+        several = isinstance(hosts_default, list)
+        parser.add_argument('--hosts', type=int, default=hosts_default, nargs='+' if several else None,
+                            help='%s (default %s)' % (hosts_help, ' '.join(map(str, hosts_default)) if several
+                                                      else hosts_default))
         parser.add_argument('--forks', type=int, default=forks_default,
                             help='ansible-playbook --forks (default %s)' % (forks_default or "Ansible's, 5"))
     return parser
