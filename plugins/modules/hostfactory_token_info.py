@@ -120,6 +120,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur imp
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_settings import ConjurConnection
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors import CollectionError, fail
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._hostfactory_tokens import token_info
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import clean_module_secrets
 
 
 def main():
@@ -128,6 +129,7 @@ def main():
     module = AnsibleModule(argument_spec=spec, mutually_exclusive=CONJUR_MUTUALLY_EXCLUSIVE,
                            supports_check_mode=True)
     try:
+        clean_module_secrets(module)
         connection = ConjurConnection.resolve(module.params, warn=module.warn, credentials=True)
         module.no_log_values.add(connection.api_key)
         result = token_info(ConjurClient(connection), module.params)

@@ -15,17 +15,19 @@ import json
 import pytest
 
 from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.hostfactory.enrollment.plugins.module_utils import _http
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import secret_options, spellings
 from ansible_collections.hostfactory.enrollment.plugins.modules import (
     agent_config,
+    agent_entity,
     agent_token,
     agent_token_info,
     hostfactory_host,
     hostfactory_token,
+    hostfactory_token_info,
 )
+from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_args import patch_module_args
 
 GOOD = '1tq3kbm2y1nfkq3z0hxaed5s0wq2ke8v3gq2wjyz6ar1rvqv2mwhgt'
 # A value for each refused case; the halves are checked too (a message must not quote a part of it either).
@@ -38,6 +40,8 @@ SWAPS = {
     ('agent_token', 'password'): ({'api_key'}, {}), ('agent_token_info', 'password'): ({'api_key'}, {}),
     ('agent_token', 'auth_token'): ({'api_key', 'username'}, {'tenant_id': '123456'}),
     ('agent_token_info', 'auth_token'): ({'api_key', 'username'}, {'tenant_id': '123456'}),
+    ('agent_entity', 'password'): ({'api_key'}, {}),
+    ('agent_entity', 'auth_token'): ({'api_key', 'username'}, {'tenant_id': '123456'}),
 }
 
 
@@ -49,6 +53,9 @@ def module_args(tmp_path):
         'agent_token': (agent_token, dict(RACKSPACE, label='web-01')),
         'agent_token_info': (agent_token_info, dict(RACKSPACE)),
         'agent_config': (agent_config, dict(path=str(tmp_path / 'agent.cfg'), token=GOOD)),
+        'agent_entity': (agent_entity, dict(RACKSPACE, agent_id='web-01')),
+        'hostfactory_token_info': (hostfactory_token_info, dict(CONJUR, login='admin', api_key=GOOD,
+                                                                host_factory='hf')),
     }
 
 
@@ -101,7 +108,8 @@ def test_every_secret_option_is_known(tmp_path, capfd, specs, requests):
                      ('hostfactory_token', 'api_key'), ('hostfactory_token', 'token'),
                      ('hostfactory_token', 'tokens'), ('agent_token', 'api_key'), ('agent_token', 'password'),
                      ('agent_token', 'auth_token'), ('agent_token', 'id'), ('agent_token_info', 'auth_token'),
-                     ('agent_config', 'token')}
+                     ('agent_config', 'token'), ('agent_entity', 'api_key'), ('agent_entity', 'auth_token'),
+                     ('hostfactory_token_info', 'api_key')}
 
 
 @pytest.mark.parametrize('kind', sorted(BAD))
