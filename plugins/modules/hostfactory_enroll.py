@@ -157,7 +157,8 @@ options:
   shared_with:
     description:
       - The machines of the play that use the same O(id) as this one (this machine among them). When the list is not
-        empty the task fails before anything is done, naming them: enrolling one would rotate the key of the other.
+        empty the task fails before anything is done, naming them, because enrolling one would rotate the key of the
+        other.
       - The role P(hostfactory.enrollment.host_identity#role) fills it from one comparison of the ids of the whole
         play, so that the check costs no task per machine.
     type: list
