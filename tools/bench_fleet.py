@@ -104,8 +104,8 @@ def summary(results, forks):
               % (hosts, fresh.run.cpu_seconds / ping.run.cpu_seconds, rerun.run.cpu_seconds / ping.run.cpu_seconds,
                  fresh.run.seconds / ping.run.seconds, rerun.run.seconds / ping.run.seconds,
                  fresh.requests / float(hosts), rerun.requests))
-    print('Reproduce: make bench HOSTS="%s"%s' % (' '.join(str(hosts) for hosts, _m in results),
-                                                 ' FORKS=%d' % forks if forks else ''))
+    sizes = ' '.join(str(hosts) for hosts, _measures in results)
+    print('Reproduce: make bench HOSTS="%s"%s' % (sizes, ' FORKS=%d' % forks if forks else ''))
 
 
 def bench(args, hosts):
