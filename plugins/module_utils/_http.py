@@ -295,6 +295,8 @@ class HttpClient:
         proxy = proxy_for(url, self.use_proxy)
         if proxy:
             what += ' through the proxy %s' % proxy
+        if isinstance(data, str):
+            data = data.encode('utf-8')  # urllib sends bytes only
         request = urllib.request.Request(url, data=data, headers=dict(headers, **{'User-Agent': self.user_agent}),
                                          method=method)
         try:

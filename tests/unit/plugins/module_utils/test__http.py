@@ -126,6 +126,16 @@ def test_success_reads_body_headers_and_json(server):
     assert len(server.requests) == 1
 
 
+def test_a_text_body_is_sent_as_utf8_and_a_redirect_is_not_followed(server):
+    server.script = [{'status': 200, 'body': '{}'}, {'status': 302, 'headers': {'Location': server.url + '/elsewhere'}}]
+    http = client()
+    http.request('POST', server.url + '/form', data='id=web-01&annotations%5Bteam%5D=caf\u00e9')
+    assert server.requests[0]['body'] == 'id=web-01&annotations%5Bteam%5D=caf\u00e9'.encode('utf-8')
+    with pytest.raises(ApiError) as info:
+        http.request('GET', server.url + '/moved')
+    assert info.value.status == 302 and [r['path'] for r in server.requests] == ['/form', '/moved']
+
+
 def test_malformed_json_raises_response_error_with_redacted_excerpt(server):
     server.script = [{'status': 200, 'body': 'not json ' + SECRET}]
     http = client(secrets=[SECRET])
