@@ -6,9 +6,10 @@
 Sources: the code blocks of docs/docsite/rst/*.rst (``yaml``, ``yaml+jinja``), the ```yaml fences of README.md and
 roles/*/README.md, and the EXAMPLES of every plugin (one example per task). Each rst/md block must be preceded by a
 decision, ``.. example: ID`` or ``.. example: skip (reason)`` (``<!-- example: ... -->`` in Markdown); the EXAMPLES
-tasks are decided in the manifest (``plugins: {file: {task name: run | skip (reason)}}``). An example without a
-decision, a decision without a reason, an ID the manifest does not know and a manifest entry that matches no example
-are errors: the docs cannot gain an example that nobody runs.
+tasks are decided in the manifest (``plugins: {file: {task name: run | run ID | skip (reason)}}``: ``run`` puts the
+task in the file's ``_run`` example setting, ``run ID`` in another one, for a task that needs another server). An
+example without a decision, a decision without a reason, an ID the manifest does not know and a manifest entry that
+matches no example are errors: the docs cannot gain an example that nobody runs.
 
 For each runnable example it writes a directory with the playbook (the example, wrapped in a play when it is a task
 list or variables), its inventory of simulated machines (local connection, their files under the directory instead
@@ -34,6 +35,7 @@ RST_DECISION = re.compile(r'^\.\. example: (.*)$')
 MD_FENCE = re.compile(r'^```(yaml|yaml\+jinja)\s*$')
 MD_DECISION = re.compile(r'^<!-- example: (.*) -->$')
 SKIP = re.compile(r'^skip \((.+)\)$')
+RUN = re.compile(r'^run(?: (\S+))?$')
 EXAMPLES = re.compile(r'^EXAMPLES = r?("""|\'\'\')\n(.*?)^\1', re.S | re.M)
 
 
@@ -163,18 +165,30 @@ def as_playbook(kind, data, spec):
     return [play]
 
 
+def groups_of(spec):
+    return spec.get('groups') or {'all': ['node-1']}
+
+
+def machine_dirs(spec, directory):
+    """The directory of every simulated machine (its files instead of /etc), created."""
+    found = []
+    for group_hosts in list(groups_of(spec).values()) + [spec.get('machines') or []]:
+        for host in group_hosts:
+            path = os.path.join(directory, 'machines', host)
+            os.makedirs(path, exist_ok=True)
+            if path not in found:
+                found.append(path)
+    return found
+
+
 def inventory(spec, directory, settings):
-    groups = spec.get('groups') or {'all': ['node-1']}
     inv = {'all': {'children': {}, 'vars': dict(settings['host_vars'], example_dir=directory)}}
-    for group, hosts in groups.items():
+    for group, hosts in groups_of(spec).items():
         entry = {'hosts': dict((host, None) for host in hosts)}
         if group == 'all':
             inv['all'].update(entry)
         else:
             inv['all']['children'][group] = entry
-    for group_hosts in list(groups.values()) + [spec.get('machines') or []]:
-        for host in group_hosts:
-            os.makedirs(os.path.join(directory, 'machines', host), exist_ok=True)
     return inv
 
 
@@ -182,7 +196,8 @@ def prepare(spec, data, out, settings, manifest):
     directory = os.path.join(out, spec['id'])
     os.makedirs(os.path.join(directory, 'files'), exist_ok=True)
     table = dict(manifest.get('substitutions') or {})
-    table.update((k, v.replace('EXAMPLE_DIR', directory)) for k, v in (settings.get('substitutions') or {}).items())
+    for extra in (settings.get('substitutions'), spec.get('substitutions')):  # the example's own win
+        table.update((k, v.replace('EXAMPLE_DIR', directory)) for k, v in (extra or {}).items())
     plays = as_playbook(spec['kind'], replace_tasks(data, spec.get('stand_ins') or {}), spec)
     plays = substitute(plays, table)
     if spec.get('module_defaults'):
@@ -200,8 +215,12 @@ def prepare(spec, data, out, settings, manifest):
             open(os.path.join(directory, 'files', 'conjur-ca.pem'), 'w', encoding='utf-8') as dst:
         dst.write(src.read())
     runs = spec.get('runs') or [[]]
-    return dict(id=spec['id'], source=spec['source'], dir=directory, runs=runs, mint=bool(spec.get('mint')),
-                env=spec.get('env') or {}, expect=spec.get('expect') or {}, rerun_idle=bool(spec.get('rerun_idle')))
+    mint = spec.get('mint')
+    return dict(id=spec['id'], source=spec['source'], dir=directory, machine_dirs=machine_dirs(spec, directory),
+                runs=runs, mock=spec.get('mock') or 'main',
+                mint=bool(mint), mint_options=mint if isinstance(mint, dict) else {}, env=spec.get('env') or {},
+                expect=spec.get('expect') or {}, rerun_idle=bool(spec.get('rerun_idle')),
+                rerun_unchanged=bool(spec.get('rerun_unchanged')))
 
 
 def main(argv=None):
@@ -256,24 +275,26 @@ def main(argv=None):
         names = [task.get('name') for task in tasks]
         for name in set(decisions) - set(names) - {'_run'}:
             errors.append('%s: the manifest decides on task "%s", which its EXAMPLES do not have' % (path, name))
-        chosen = []
+        chosen = {}  # example setting -> its tasks, in the order of EXAMPLES
         for task in tasks:
             decision = decisions.get(task.get('name'))
             source = '%s EXAMPLES: %s' % (path, task.get('name'))
+            run = RUN.match(decision or '')
             if decision is None:
                 errors.append('%s: an example task without a decision in the manifest' % source)
-            elif decision == 'run':
-                chosen.append(task)
+            elif run:
+                chosen.setdefault(run.group(1), []).append(task)
             elif SKIP.match(decision):
                 skipped.append({'source': source, 'reason': SKIP.match(decision).group(1)})
             else:
-                errors.append('%s: the decision must be "run" or "skip (reason)", got "%s"' % (source, decision))
-        if chosen:
-            run_id = decisions.get('_run')
+                errors.append('%s: the decision must be "run", "run ID" or "skip (reason)", got "%s"'
+                              % (source, decision))
+        for run_id, run_tasks in chosen.items():
+            run_id = run_id or decisions.get('_run')
             if not run_id:
                 errors.append('%s: the manifest has no _run (the example setting of its tasks)' % path)
                 continue
-            decide('%s EXAMPLES' % path, run_id, chosen, 'tasks')
+            decide('%s EXAMPLES' % path, run_id, run_tasks, 'tasks')
     for name in sorted(set(known) - used):
         errors.append('manifest example %s matches no example of the documentation' % name)
     json.dump({'examples': examples, 'skipped': skipped, 'errors': errors}, sys.stdout, indent=1)
