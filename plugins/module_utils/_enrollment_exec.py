@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import os
 
-from ansible.module_utils.basic import env_fallback
-
 from ._conjur import ConjurClient, conjur_argument_spec
 from ._conjur_settings import LOGIN_OPTIONS, ConjurConnection
 from ._enrollment import (
@@ -49,7 +47,7 @@ from ._files import (
 )
 from ._host_ids import LOGIN_PREFIX, returned_host_id
 from ._netrc import unsafe_token_reason
-from ._secrets import MASK, clean_module_secrets
+from ._secrets import MASK, clean_module_secrets, clean_secret
 from ._token_file import read_token_file, remove_token_file
 
 HOST_KEYS = ('id', 'created_at', 'owner', 'permissions', 'annotations')
@@ -60,6 +58,8 @@ DEFAULT_LOCK_TIMEOUT = 120
 API_KEY_ALLOWANCE = 1024
 # Sent unless the annotations say otherwise: servers with CONJUR_AUTHN_API_KEY_DEFAULT=false create no host without it.
 DEFAULT_ANNOTATIONS = {'authn/api-key': 'true'}
+# The token of a machine that got it in its environment (ansible-pull, cloud-init), when no option names one.
+TOKEN_ENV = 'CONJUR_HOST_FACTORY_TOKEN'
 HOST_MUTUALLY_EXCLUSIVE = [('host_factory_token', 'host_factory_token_file')]
 HOST_REQUIRED_IF = [('remove_token_file', True, ('host_factory_token_file',))]
 
@@ -89,7 +89,9 @@ def host_argument_spec():
     spec.update(enrollment_argument_spec())
     spec.update(
         id=dict(type='str', required=True),
-        host_factory_token=dict(type='str', no_log=True, fallback=(env_fallback, ['CONJUR_HOST_FACTORY_TOKEN'])),
+        # no env_fallback: the variable is read in Enrollment.run, after host_factory_token_file, which it must not
+        # clash with (a machine's environment may hold it while a boot-time file is given)
+        host_factory_token=dict(type='str', no_log=True),
         host_factory_token_file=dict(type='path', no_log=False),
         remove_token_file=dict(type='bool', default=False),
         missing_token=dict(type='str', choices=['fail', 'skip'], default='fail', no_log=False),
@@ -216,7 +218,10 @@ class Enrollment:
         self.token = params['host_factory_token']
         if params['host_factory_token_file']:
             self.token = read_token_file(params['host_factory_token_file'])
-            self.hide(self.token)
+        elif self.token is None:
+            self.token = clean_secret(os.environ.get(TOKEN_ENV) or None, TOKEN_ENV)
+        if self.token:
+            self.module.no_log_values.add(self.token)  # also with return_api_key: the token is never shown
         plan = self.make_plan()
         if self.module.check_mode or not plan.writes:
             # Nothing is written, so no lock: files are replaced by rename, so they are always read whole.

@@ -101,8 +101,9 @@ options:
   host_factory_token:
     description:
       - Host factory token to create the host with.
-      - If not set, the environment variable E(CONJUR_HOST_FACTORY_TOKEN) is used (and then counts as this option
-        for O(host_factory_token_file)).
+      - If neither this option nor O(host_factory_token_file) is set, the environment variable
+        E(CONJUR_HOST_FACTORY_TOKEN) of the module's process is used (cleaned and hidden the same way); a token file
+        wins over the variable.
       - Surrounding white space (a trailing newline from a file lookup or C(echo)) is removed; a value that still
         holds white space or a control character is refused before any request, with a message that names the
         option and never shows the value.

@@ -782,3 +782,24 @@ def test_absent_in_an_unwritable_directory_fails_before_any_change(capfd, files,
     assert result['failed'] is True
     assert result['msg'] == 'cannot write %s: directory %s is not writable' % (files['identity'], files['dir'])
     assert read(files['identity']) == render_entry(MACHINE, 'host/web-01', OLD_KEY) + '\n'
+
+
+def test_a_token_file_wins_over_the_environment_variable(capfd, files, fake_client, monkeypatch):
+    monkeypatch.setenv('CONJUR_HOST_FACTORY_TOKEN', 'environment-token-value-0000000000000000000000000')
+    path = token_file(files)
+    out, result = run(capfd, files, host_factory_token_file=path, remove_token_file=True)
+    assert result['enrolled'] is True and result['token_file_removed'] is True
+    assert fake_client.calls[0][1] == TOKEN
+    assert 'environment-token-value' not in out
+
+
+def test_the_environment_variable_is_cleaned_and_never_shown(capfd, files, fake_client, monkeypatch):
+    monkeypatch.setenv('CONJUR_HOST_FACTORY_TOKEN', TOKEN + '\n')
+    out, result = run(capfd, files, return_api_key=True)
+    assert result['enrolled'] is True and fake_client.calls[0][1] == TOKEN
+    assert TOKEN not in out
+    monkeypatch.setenv('CONJUR_HOST_FACTORY_TOKEN', TOKEN[:9] + ' ' + TOKEN[9:])
+    out, result = run(capfd, files, rotate=True)
+    assert result['failed'] is True
+    assert result['msg'].startswith('CONJUR_HOST_FACTORY_TOKEN holds white space or a control character')
+    assert TOKEN[:9] not in out and len(fake_client.calls) == 1
