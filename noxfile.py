@@ -140,7 +140,9 @@ def add_ansible_test_sessions(core, python):
         try:
             with session.chdir(copy):
                 # Every target at -vvvv, its whole output in the log and on stdout (bash for the tee: nox has none).
-                session.run('bash', '-c', 'set -o pipefail; ansible-test integration --local --color no -vvvv "$@" '
+                # --continue-on-error: every target runs and reports, so that one failure does not hide the next
+                session.run('bash', '-c', 'set -o pipefail; ansible-test integration --local --color no -vvvv '
+                            '--continue-on-error "$@" '
                             '2>&1 | tee "$0"', str(log), *(session.posargs or integration_targets(core)),
                             external=True, env={'ANSIBLE_KEEP_REMOTE_FILES': '1'})
         finally:
