@@ -401,7 +401,7 @@ def test_the_store_holds_every_token_of_a_mint_and_never_the_api_key(store, monk
                                                                       'cidr': []}]
     monkeypatch.setattr(plugin, 'ConjurClient', Minting)
     monkeypatch.setattr(plugin.tokens, 'mint_one', lambda client, hf, duration, cidr: lost)
-    act = plugin.ActionModule(MagicMock(), MagicMock(), MagicMock(), MagicMock(), MagicMock())
+    act = plugin.ActionModule(MagicMock(), MagicMock(), MagicMock(), MagicMock(), MagicMock(), MagicMock())
     with store.hold('k', lambda: act.mint(validated())) as token:
         assert token == HF_TOKEN
     assert [item['token'] for item in store.minted(store.read('k'))] == [HF_TOKEN, HF_TOKEN[::-1]]
@@ -484,7 +484,7 @@ def run_task(**task_args):
                           login='admin', api_key=ADMIN_KEY), **task_args)
     connection = MagicMock()
     connection._shell.tmpdir = None
-    act = plugin.ActionModule(task, connection, MagicMock(), MagicMock(), MagicMock())
+    act = plugin.ActionModule(task, connection, MagicMock(), MagicMock(), MagicMock(), MagicMock())
     act.probe = MagicMock(return_value=MISSING)
     act.mint = MagicMock(side_effect=AssertionError('no mint expected'))
     node = Node()
@@ -726,7 +726,7 @@ def test_run_proves_the_credentials_first_and_keeps_the_preflight_warnings(state
                      host_factory='provisioning/hosts', state=state, preflight=True)
     connection = MagicMock()
     connection._shell.tmpdir = None
-    act = plugin.ActionModule(task, connection, MagicMock(), MagicMock(), MagicMock())
+    act = plugin.ActionModule(task, connection, MagicMock(), MagicMock(), MagicMock(), MagicMock())
     calls = []
     act.preflight = lambda args, store: calls.append('preflight') or ['from the preflight']
     setattr(act, work, lambda args, store, task_vars: calls.append(work) or dict(changed=False, warnings=['own']))
@@ -755,7 +755,7 @@ def task_action(**args):
     task.args = dict(dict(appliance_url=URL, account='myorg', id='web-01'), **args)
     connection = MagicMock()
     connection._shell.tmpdir = None
-    return plugin.ActionModule(task, connection, MagicMock(), MagicMock(), MagicMock())
+    return plugin.ActionModule(task, connection, MagicMock(), MagicMock(), MagicMock(), MagicMock())
 
 
 def test_failures_name_the_options_as_the_caller_does():

@@ -56,7 +56,7 @@ def run(data, args):
     task = Task(data, args)
     connection = MagicMock()
     connection._shell.tmpdir = None
-    act = plugin.ActionModule(task, connection, MagicMock(), MagicMock(), MagicMock())
+    act = plugin.ActionModule(task, connection, MagicMock(), MagicMock(), MagicMock(), MagicMock())
     act._execute_module = MagicMock(return_value={'changed': True, 'warnings': ['from the module']})
     result = act.run(task_vars={})
     return result, act._execute_module.call_args.kwargs
