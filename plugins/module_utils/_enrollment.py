@@ -24,7 +24,6 @@ from ._files import (
     attribute_changes,
     check_writable,
     decode_text,
-    is_regular_file,
     numeric_mode,
     owner_uid,
     read_input,
@@ -271,7 +270,7 @@ def make_plan(options, connection, have_token, hide=None):
     if hide and plan.current_key:
         hide(plan.current_key)
     if isinstance(plan, RemovalPlan):
-        return plan_removal(options, connection, plan, identity_state)
+        return plan_removal(options, connection, plan, states)
     plan.verify_existing = bool(plan.current_key and options.get('verify') and not options.get('rotate'))
     plan.action = decide(plan.current_key, options.get('rotate'), have_token, options.get('missing_token'))
     plan.identity = FilePlan(identity_file, identity_state, None, mode, options.get('owner'), options.get('group'),
@@ -320,33 +319,31 @@ def plan_identity_removal(plan, identity_state):
     if identity_state is None:
         return FilePlan(path, None, None, None, mask=mask_netrc)
     remaining = remove_entries(without_records(identity_state.text, plan.machine, plan.login), plan.machine, plan.login)
-    if remaining != identity_state.text and not remaining.strip() and is_regular_file(path):
+    if remaining != identity_state.text and not remaining.strip():
         return FileRemoval(path, identity_state, mask=mask_netrc)
     return FilePlan(path, identity_state, remaining, None, mask=mask_netrc)
 
 
-def plan_config_removals(options, connection, plan):
+def plan_config_removals(options, connection, plan, states):
     """conf_file and cert_file go only when they hold exactly what state=present writes there; any other file is
-    kept (never delete what this module did not write), with a warning that says why."""
+    kept (never delete what this module did not write), with a warning that says why. C(states) are those
+    L(read_files) read: regular files only (anything else was refused there)."""
     wanted = []
     if options.get('conf_file'):
-        wanted.append((options['conf_file'], lambda: conf_text(options, connection, plan.identity_file)))
+        wanted.append(('conf_file', lambda: conf_text(options, connection, plan.identity_file)))
     if options.get('cert_file'):
-        wanted.append((options['cert_file'], lambda: normalize_pem(ca_text(connection))))
+        wanted.append(('cert_file', lambda: normalize_pem(ca_text(connection))))
     removals = []
-    for path, expected in wanted:
-        state = read_state(path)
+    for option, expected in wanted:
+        state, path = states[option], options[option]
         if state is None:
             continue
         reason = None
-        if not is_regular_file(path):
-            reason = 'it is not a regular file'
-        else:
-            try:
-                if state.text != expected():
-                    reason = 'it does not hold what this module writes there'
-            except EnrollmentError:
-                reason = 'no CA was given to compare it with (ca_content or ca_path)'
+        try:
+            if state.text != expected():
+                reason = 'it does not hold what this module writes there'
+        except EnrollmentError:
+            reason = 'no CA was given to compare it with (ca_content or ca_path)'
         if reason:
             plan.warnings.append('%s is kept: %s' % (path, reason))
         else:
@@ -354,10 +351,11 @@ def plan_config_removals(options, connection, plan):
     return removals
 
 
-def plan_removal(options, connection, plan, identity_state):
-    """Fill the L(RemovalPlan): the identity file first (the secret), then the conf and CA files."""
-    plan.identity = plan_identity_removal(plan, identity_state)
-    plan.config_files = plan_config_removals(options, connection, plan)
+def plan_removal(options, connection, plan, states):
+    """Fill the L(RemovalPlan) from the files L(read_files) read: the identity file first (the secret), then the
+    conf and CA files."""
+    plan.identity = plan_identity_removal(plan, states['identity_file'])
+    plan.config_files = plan_config_removals(options, connection, plan, states)
     for file_plan in plan.files():
         if file_plan.content_differs:
             check_writable(file_plan.path)
