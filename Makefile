@@ -14,7 +14,8 @@
 #   install        build + ansible-galaxy collection install, as a user does: make demo and make bench run that copy
 #   demo           its own venv with ansible-core only (requirements-demo.txt), not the driver's
 #   build-import-check  fails on galaxy-importer's ERROR lines, which antsibull-nox only prints as warnings
-#   test           tools/run_checks.py: the summary table and the closing line, counted from each step's results
+#   test           tools/run_checks.py: two lanes (the newest integration session beside the rest), the summary table
+#                  with wall and CPU time, and the closing line, counted from each step's results
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help

@@ -14,6 +14,7 @@ Python per version, and ansible-test's --local/--venv.
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -67,7 +68,10 @@ def write_get_pip_stand_in(session):
     path = Path.home() / '.ansible' / 'test' / 'cache' / ('get_pip_%s.py' % pip_version.replace('.', '_'))
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(GET_PIP_STAND_IN, encoding='utf-8')
+        # written whole under another name, then renamed: another session may read it at the same moment
+        partial = path.with_name('%s.%d.tmp' % (path.name, os.getpid()))
+        partial.write_text(GET_PIP_STAND_IN, encoding='utf-8')
+        os.replace(partial, path)
         session.log('wrote the pip %s bootstrap stand-in %s' % (pip_version, path))
 
 
@@ -81,12 +85,12 @@ def collection_copy(session, core):
     return prepared.current_path
 
 
-def keep_output(copy):
-    """Copy the run's tests/output (junit files, mock secrets) to this repository's tests/output, replacing the junit
-    files of the previous run, for `make test`'s counts."""
-    shutil.rmtree(ROOT / 'tests' / 'output' / 'junit', ignore_errors=True)
-    shutil.copytree(copy / 'tests' / 'output', ROOT / 'tests' / 'output', dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns('.tmp'))
+def keep_output(session, copy):
+    """Copy the run's tests/output (junit files, mock secrets) to this repository's tests/output/<session>, replacing
+    the previous run's, for `make test`'s counts (one directory per session: make test runs two sessions at once)."""
+    kept = ROOT / 'tests' / 'output' / session.name
+    shutil.rmtree(kept, ignore_errors=True)
+    shutil.copytree(copy / 'tests' / 'output', kept, ignore=shutil.ignore_patterns('.tmp'))
 
 
 def ansible_test_session(name, core, python):
@@ -114,7 +118,7 @@ def add_ansible_test_sessions(core, python):
                 session.run('ansible-test', 'units', '--venv', '--color', 'no', '--python', TARGET_PYTHON,
                             *session.posargs)
         finally:
-            keep_output(copy)
+            keep_output(session, copy)
 
     @ansible_test_session('ansible-test-integration', core, python)
     def integration(session):
@@ -150,7 +154,7 @@ def add_ansible_test_sessions(core, python):
             # appear in that log or in any file ansible-test left under tests/output - whatever the tests' verdict.
             session.run(*leak_check, '--secrets', str(copy / 'tests' / 'output' / 'mock-secrets'),
                         '--node-payloads', str(node_tmp), str(log), str(copy / 'tests' / 'output'))
-            keep_output(copy)
+            keep_output(session, copy)
         shutil.rmtree(node_tmp, ignore_errors=True)
 
     @ansible_test_session('tarball', core, python)
@@ -188,7 +192,7 @@ def add_sanity_session(core, python):
             with session.chdir(copy):
                 session.run('ansible-test', 'sanity', '--local', '--color', 'no', '--junit', *session.posargs)
         finally:
-            keep_output(copy)
+            keep_output(session, copy)
 
 
 for _core, _python in CORE_PYTHON.items():

@@ -12,6 +12,12 @@ Where each step's counts come from:
 - ansible-test integration: the assert tasks that passed, plus tools/leak_check.py's self-test cases and its scan;
 - the tarball test: the checks tools/tarball_check.py reports; ee-create counts as one.
 A test step that ran no test fails.
+
+Two lanes on the 2 cores a CI runner has: the integration session of the newest ansible-core (the longest step, much
+of it spent waiting on sockets, sleeps and child processes) runs beside all the other steps, which run one after
+another. Each step's output goes to BUILD/logs/<step>.log and is printed whole when the step ends, so the two lanes'
+output never interleaves. After a failure no new step starts; the step still running in the other lane finishes and
+is counted.
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -81,7 +88,7 @@ def count_step(step, rc, output, build):
         failed = int(match.group(1)) if match else (0 if rc == 0 else 1)
         return max(ran - failed, 0), failed, 0
     if step.startswith('ansible-test-units-'):
-        return junit_counts(glob.glob(os.path.join(ROOT, 'tests', 'output', 'junit', '*.xml')))
+        return junit_counts(glob.glob(os.path.join(ROOT, 'tests', 'output', step, 'junit', '*.xml')))
     if step == 'mock-tests':
         return junit_counts(glob.glob(os.path.join(build, 'junit', 'mock.xml')))
     if step.startswith('ansible-test-integration-'):
@@ -103,20 +110,79 @@ def count_step(step, rc, output, build):
 
 
 def run_step(step, build):
+    """Run `make <step>` with its output in BUILD/logs/<step>.log; return (rc, output, seconds, CPU seconds)."""
     junit = os.path.join(build, 'junit', step + '.xml')
     os.makedirs(os.path.dirname(junit), exist_ok=True)
     if os.path.exists(junit):
         os.unlink(junit)
+    log = os.path.join(build, 'logs', step + '.log')
+    os.makedirs(os.path.dirname(log), exist_ok=True)
     env = dict(os.environ, ANTSIBULL_NOX_OUTPUT_JUNIT_XML_PATH=junit)
     start = time.monotonic()
-    proc = subprocess.Popen(["make", "--no-print-directory", step, "BUILD=" + build], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, errors="replace", env=env, cwd=ROOT)
-    chunks = []
-    for line in proc.stdout:
-        sys.stdout.write(line)
-        chunks.append(line)
-    rc = proc.wait()
-    return rc, "".join(chunks), time.monotonic() - start
+    with open(log, 'w', encoding='utf-8', errors='replace') as out:
+        proc = subprocess.Popen(["make", "--no-print-directory", step, "BUILD=" + build], stdout=out,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=ROOT)
+        # wait4: the CPU time of this step's whole process tree, even while the other lane runs
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = rc = os.waitstatus_to_exitcode(status)
+    seconds = time.monotonic() - start
+    with open(log, encoding='utf-8', errors='replace') as handle:
+        return rc, handle.read(), seconds, usage.ru_utime + usage.ru_stime
+
+
+def long_step(step, steps):
+    """The step that gets a lane of its own: the integration session of the newest ansible-core."""
+    integration = [name for name in steps if name.startswith('ansible-test-integration-')]
+    return bool(integration) and step == max(integration, key=version_key)
+
+
+class Runner:
+    """Runs the steps in two lanes (see the module's docstring) and keeps each step's row for the summary."""
+
+    def __init__(self, steps, build):
+        self.steps, self.build = steps, build
+        self.rows = {}
+        self.failed = False
+        self.lock = threading.Lock()
+
+    def finish(self, step, rc, output, seconds, cpu):
+        passed, failed, skipped = count_step(step, rc, output, self.build)
+        with self.lock:
+            print("\n===== make %s (%.0f s, %.0f CPU s) =====" % (step, seconds, cpu))
+            sys.stdout.write(output)
+            if rc == 0 and step.startswith(TEST_STEPS) and (passed == 0 or "All targets skipped" in output):
+                print("ERROR: make %s ran no test" % step)
+                rc = 1
+            if rc != 0 and failed == 0:
+                failed = 1
+            print("===== make %s: %s =====" % (step, "ok" if rc == 0 else "FAILED"), flush=True)
+            self.rows[step] = (step, "ok" if rc == 0 else "FAILED", seconds, cpu, passed, failed, skipped)
+            self.failed = self.failed or rc != 0
+
+    def lane(self, lane_steps):
+        for step in lane_steps:
+            with self.lock:
+                if self.failed:
+                    return
+                print("----- started: make %s" % step, flush=True)
+            try:
+                self.finish(step, *run_step(step, self.build))
+            except Exception as error:  # pylint: disable=broad-exception-caught  # a lane must not end silently
+                with self.lock:
+                    print("ERROR: make %s: %s: %s" % (step, type(error).__name__, error), flush=True)
+                    self.rows[step] = (step, "FAILED", 0.0, 0.0, 0, 1, 0)
+                    self.failed = True
+                return
+
+    def run(self):
+        own = [step for step in self.steps if long_step(step, self.steps)]
+        rest = [step for step in self.steps if step not in own]
+        lanes = [threading.Thread(target=self.lane, args=(lane_steps,)) for lane_steps in (own, rest) if lane_steps]
+        for thread in lanes:
+            thread.start()
+        for thread in lanes:
+            thread.join()
+        return [self.rows[step] for step in self.steps if step in self.rows]
 
 
 def main():
@@ -126,31 +192,20 @@ def main():
     args = parser.parse_args()
     steps = args.steps or default_steps()
     print("make test: %s" % ", ".join(steps), flush=True)
-    rows, total = [], [0, 0, 0]
     started = time.monotonic()
-    rc = 0
-    for step in steps:
-        print("\n===== make %s =====" % step, flush=True)
-        rc, output, seconds = run_step(step, args.build)
-        passed, failed, skipped = count_step(step, rc, output, args.build)
-        if rc == 0 and step.startswith(TEST_STEPS) and (passed == 0 or "All targets skipped" in output):
-            print("ERROR: make %s ran no test" % step)
-            rc = 1
-        if rc != 0 and failed == 0:
-            failed = 1
-        rows.append((step, "ok" if rc == 0 else "FAILED", seconds, passed, failed, skipped))
-        for i, n in enumerate((passed, failed, skipped)):
-            total[i] += n
-        if rc != 0:
-            break
+    runner = Runner(steps, args.build)
+    rows = runner.run()
+    total = [sum(row[i] for row in rows) for i in (4, 5, 6)]
+    rc = 1 if runner.failed else 0
     width = max(len(step) for step in steps)
-    print("\n%-*s %-7s %9s %7s %7s %7s" % (width, "step", "result", "seconds", "passed", "failed", "skipped"))
-    for step, result, seconds, passed, failed, skipped in rows:
-        print("%-*s %-7s %9.1f %7d %7d %7d" % (width, step, result, seconds, passed, failed, skipped))
+    header = ("step", "result", "seconds", "CPU s", "passed", "failed", "skipped")
+    print("\n%-*s %-7s %9s %9s %7s %7s %7s" % ((width,) + header))
+    for step, result, seconds, cpu, passed, failed, skipped in rows:
+        print("%-*s %-7s %9.1f %9.1f %7d %7d %7d" % (width, step, result, seconds, cpu, passed, failed, skipped))
     not_run = [s for s in steps if s not in [r[0] for r in rows]]
     if not_run:
         print("not run after the failure: %s" % ", ".join(not_run))
-    print("total time: %.1f s" % (time.monotonic() - started))
+    print("total time: %.1f s (CPU %.1f s)" % (time.monotonic() - started, sum(row[3] for row in rows)))
     print("%d passed, %d failed" % (total[0], total[1]) + (", %d skipped" % total[2] if total[2] else ""))
     return 1 if rc != 0 else 0
 
