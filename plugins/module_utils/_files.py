@@ -487,14 +487,6 @@ class FileLock:
         self.release()
 
 
-def is_regular_file(path):
-    """Whether C(path) itself (not what a link points to) is a regular file."""
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
-
-
 def remove_file(path):
     """Delete C(path) itself (a symbolic link is removed, never what it points to) and sync its directory.
 

@@ -18,7 +18,6 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._files impo
     check_writable,
     encode_text,
     ensure_attributes,
-    is_regular_file,
     numeric_mode,
     read_text,
     remove_file,
@@ -278,7 +277,7 @@ def test_remove_file_removes_a_link_never_its_target(tmp_path):
     target.write_text(OFFICIAL)
     link = tmp_path / 'link'
     link.symlink_to(target)
-    assert is_regular_file(str(target)) and not is_regular_file(str(link))
+    assert target.is_file() and link.is_symlink()
     remove_file(str(link))
     assert not os.path.lexists(str(link)) and target.read_text() == OFFICIAL
     remove_file(str(target))
@@ -292,4 +291,4 @@ def test_remove_file_failure_is_one_line(tmp_path):
     with pytest.raises(FileError, match='cannot remove %s: Is a directory|cannot remove %s: Operation not permitted'
                        % (directory, directory)):
         remove_file(str(directory))
-    assert not is_regular_file(str(directory)) and not is_regular_file(str(tmp_path / 'absent'))
+    assert directory.is_dir() and not (tmp_path / 'absent').exists()
