@@ -159,11 +159,23 @@ options:
       - The machines of the play that use the same O(id) as this one (this machine among them). When the list is not
         empty the task fails before anything is done, naming them, because enrolling one would rotate the key of the
         other.
-      - The role P(hostfactory.enrollment.host_identity#role) fills it from one comparison of the ids of the whole
-        play, so that the check costs no task per machine.
+      - The role P(hostfactory.enrollment.host_identity#role) sets O(unique_in_play) instead.
     type: list
     elements: str
     default: []
+  unique_in_play:
+    description:
+      - Fail before anything is done, as with O(shared_with), when another machine of the play (of this batch or of
+        an earlier batch of a play with C(serial)) would enroll under the same O(id) on the same O(appliance_url) and
+        O(account).
+      - The ids are those of the variables that O(option_names) names for O(appliance_url), O(account) and O(id),
+        templated on the controller for every machine of the batch, once per batch and not once per machine, with
+        the variables the task sees on each machine (role, play, inventory and host variables, facts). So that
+        option is required; a role passes its variables as the task's options and names them there.
+      - A machine whose variables cannot be templated is left out of the comparison; its own task fails with the
+        reason.
+    type: bool
+    default: false
   option_names:
     description:
       - The names to use for this task's options in its messages, as a mapping of option name to the name to show,
