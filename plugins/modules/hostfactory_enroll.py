@@ -23,10 +23,12 @@ description:
     per run of C(ansible-playbook) (per O(host_factory), O(token_cidr) and O(login)), shared by all machines, and
     only once a machine needs it. Machines that come after it receive the token without a probe.
   - The API key of a new host is written by the module on the machine and never travels to the controller.
-  - Run a task with O(revoke_minted=true) on every host at the end (in an C(always) section, without C(run_once))
-    to revoke the tokens minted during the run. It runs on the controller only and revokes a token once no host is
-    enrolling with it; when hosts still are (strategy C(free) or C(host_pinned)), the last of them revokes it when
-    it is done. It works the same under every strategy, with C(serial), C(throttle) and C(max_fail_percentage).
+  - Run a task with O(revoke_minted=true) at the end (in an C(always) section) to revoke the tokens minted during
+    the run. It runs on the controller only and revokes a token once no host is enrolling with it; when hosts still
+    are (strategy C(free) or C(host_pinned)), the last of them revokes it when it is done. It works the same under
+    every strategy, with C(serial), C(throttle) and C(max_fail_percentage). With C(run_once) (as the role has it)
+    it runs once per batch under C(linear), whose C(always) section starts when every host is done; C(free) and
+    C(host_pinned) ignore C(run_once) and run it on every host.
   - A lost answer to the mint is recovered without minting twice, as in M(hostfactory.enrollment.hostfactory_token);
     every token the lost request may have created is recorded and revoked with the others.
   - Tokens that are not revoked expire after O(token_duration). A run that was killed cannot revoke its tokens; the
