@@ -816,8 +816,7 @@ def batch_vars(host, batch):
     return {'inventory_hostname': host, 'ansible_play_batch': batch}
 
 
-def test_unique_in_play_finds_the_ids_once_per_batch_and_refuses_shared_ones_before_any_request(tmp_path,
-                                                                                             monkeypatch):
+def test_unique_in_play_finds_the_ids_once_per_batch_and_refuses_shared_ones_first(tmp_path, monkeypatch):
     monkeypatch.setattr(plugin, 'default_store_dir', lambda: str(tmp_path / 'store'))
     keys = PlayKeys({'web-01': 'u a web-01', 'web-02': 'u a web-01', 'web-03': 'u a web-03', 'web-04': 'u a web-01'})
     monkeypatch.setattr(plugin, 'host_keys', keys)
