@@ -64,6 +64,11 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors imp
     rename_options,
 )
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import clean_secrets, secret_options
+from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._play_host_ids import (
+    KEY_OPTIONS,
+    host_keys,
+    sharing,
+)
 from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._token_store import (
     StoreError,
     TokenStore,
@@ -110,6 +115,7 @@ def argument_spec():
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         preflight=dict(type='bool', default=False),
         shared_with=dict(type='list', elements='str', default=[], no_log=False),
+        unique_in_play=dict(type='bool', default=False),
         option_names=dict(type='dict', no_log=False),
     )
     return spec
@@ -263,7 +269,7 @@ class ActionModule(ActionBase):
             if args['revoke_minted']:
                 result.update(self.revoke_minted(args, store))
             else:
-                check_shared(args['id'], args['shared_with'])
+                check_shared(args['id'], args['shared_with'] or self.play_sharing(args, store, task_vars))
                 warnings = self.preflight(args, store) if args['preflight'] else []
                 work = self.unenroll if args['state'] == 'absent' else self.enroll
                 result.update(work(args, store, task_vars))
@@ -283,6 +289,27 @@ class ActionModule(ActionBase):
             return self._find_needle('files', path)
         except AnsibleError:
             return path
+
+    def play_sharing(self, args, store, task_vars):
+        """With C(unique_in_play), the machines of the play (this batch and the batches before it) that use this
+        machine's id, found once per batch for all of them (see plugin_utils/_play_host_ids); else []."""
+        if not args['unique_in_play']:
+            return []
+        names = dict((option, (args['option_names'] or {}).get(option)) for option in KEY_OPTIONS)
+        if not all(names.values()):
+            raise ParameterError('unique_in_play needs option_names to name the variables of %s'
+                                 % ', '.join(KEY_OPTIONS))
+        host = task_vars['inventory_hostname']
+        batch = list(task_vars.get('ansible_play_batch') or [])
+        batch.extend([host] if host not in batch else [])
+        key = TokenStore.purpose_key('ids', self._task.get_play()._uuid, *[names[option] for option in KEY_OPTIONS])
+        with store.lock():
+            keys = store.read(key) or {}
+            missing = [name for name in batch if name not in keys]
+            if missing:
+                keys.update(host_keys(self._task, task_vars, self._templar, missing, names))
+                store.write(key, keys)
+        return sharing(keys, host)
 
     # -- on the node ------------------------------------------------------------------------------------------------
     def enroll(self, args, store, task_vars):

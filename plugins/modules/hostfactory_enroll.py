@@ -23,10 +23,12 @@ description:
     per run of C(ansible-playbook) (per O(host_factory), O(token_cidr) and O(login)), shared by all machines, and
     only once a machine needs it. Machines that come after it receive the token without a probe.
   - The API key of a new host is written by the module on the machine and never travels to the controller.
-  - Run a task with O(revoke_minted=true) on every host at the end (in an C(always) section, without C(run_once))
-    to revoke the tokens minted during the run. It runs on the controller only and revokes a token once no host is
-    enrolling with it; when hosts still are (strategy C(free) or C(host_pinned)), the last of them revokes it when
-    it is done. It works the same under every strategy, with C(serial), C(throttle) and C(max_fail_percentage).
+  - Run a task with O(revoke_minted=true) at the end (in an C(always) section) to revoke the tokens minted during
+    the run. It runs on the controller only and revokes a token once no host is enrolling with it; when hosts still
+    are (strategy C(free) or C(host_pinned)), the last of them revokes it when it is done. It works the same under
+    every strategy, with C(serial), C(throttle) and C(max_fail_percentage). With C(run_once) (as the role has it)
+    it runs once per batch under C(linear), whose C(always) section starts when every host is done; C(free) and
+    C(host_pinned) ignore C(run_once) and run it on every host.
   - A lost answer to the mint is recovered without minting twice, as in M(hostfactory.enrollment.hostfactory_token);
     every token the lost request may have created is recorded and revoked with the others.
   - Tokens that are not revoked expire after O(token_duration). A run that was killed cannot revoke its tokens; the
@@ -159,11 +161,23 @@ options:
       - The machines of the play that use the same O(id) as this one (this machine among them). When the list is not
         empty the task fails before anything is done, naming them, because enrolling one would rotate the key of the
         other.
-      - The role P(hostfactory.enrollment.host_identity#role) fills it from one comparison of the ids of the whole
-        play, so that the check costs no task per machine.
+      - The role P(hostfactory.enrollment.host_identity#role) sets O(unique_in_play) instead.
     type: list
     elements: str
     default: []
+  unique_in_play:
+    description:
+      - Fail before anything is done, as with O(shared_with), when another machine of the play (of this batch or of
+        an earlier batch of a play with C(serial)) would enroll under the same O(id) on the same O(appliance_url) and
+        O(account).
+      - The ids are those of the variables that O(option_names) names for O(appliance_url), O(account) and O(id),
+        templated on the controller for every machine of the batch, once per batch and not once per machine, with
+        the variables the task sees on each machine (role, play, inventory and host variables, facts). So that
+        option is required; a role passes its variables as the task's options and names them there.
+      - A machine whose variables cannot be templated is left out of the comparison; its own task fails with the
+        reason.
+    type: bool
+    default: false
   option_names:
     description:
       - The names to use for this task's options in its messages, as a mapping of option name to the name to show,

@@ -476,8 +476,9 @@ def test_run_reports_bad_arguments_without_values():
 
 # -- secrets and inputs refused on the controller, before a probe or a mint --------------------------------------------
 
-def run_task(**task_args):
+def run_task(task_vars=None, **task_args):
     task = MagicMock()
+    task.get_play.return_value._uuid = 'play-uuid'
     task.check_mode = False
     task.async_val = 0
     task.args = dict(dict(appliance_url=URL, account='myorg', id='web-01', host_factory='provisioning/hosts',
@@ -489,7 +490,7 @@ def run_task(**task_args):
     act.mint = MagicMock(side_effect=AssertionError('no mint expected'))
     node = Node()
     act._execute_module = node
-    return act.run(task_vars={}), act, node
+    return act.run(task_vars=task_vars or {}), act, node
 
 
 def test_a_given_token_with_surrounding_white_space_reaches_the_node_without_it(tmp_path, monkeypatch):
@@ -793,3 +794,57 @@ def test_a_host_id_shared_with_other_machines_is_refused_before_any_probe_or_min
     assert node.calls == []
     result, _act, node = run_task(shared_with=[], token=HF_TOKEN)
     assert result.get('failed') is not True and len(node.calls) == 1
+
+
+ROLE_NAMES = {'appliance_url': 'host_identity_appliance_url', 'account': 'host_identity_account',
+              'id': 'host_identity_host_id'}
+
+
+class PlayKeys:
+    """Stands in for plugin_utils/_play_host_ids.host_keys (tested against ansible-core there): records its calls."""
+
+    def __init__(self, keys):
+        self.keys, self.calls = keys, []
+
+    def __call__(self, task, task_vars, templar, hosts, names):
+        self.calls.append(list(hosts))
+        assert names == ROLE_NAMES
+        return dict((host, self.keys.get(host)) for host in hosts)
+
+
+def batch_vars(host, batch):
+    return {'inventory_hostname': host, 'ansible_play_batch': batch}
+
+
+def test_unique_in_play_finds_the_ids_once_per_batch_and_refuses_shared_ones_first(tmp_path, monkeypatch):
+    monkeypatch.setattr(plugin, 'default_store_dir', lambda: str(tmp_path / 'store'))
+    keys = PlayKeys({'web-01': 'u a web-01', 'web-02': 'u a web-01', 'web-03': 'u a web-03', 'web-04': 'u a web-01'})
+    monkeypatch.setattr(plugin, 'host_keys', keys)
+    batch = ['web-01', 'web-02', 'web-03']
+    result, act, node = run_task(batch_vars('web-02', batch), id='web-01', unique_in_play=True,
+                                 option_names=ROLE_NAMES)
+    assert result['failed'] is True
+    assert result['msg'].startswith("host_identity_host_id 'web-01' is used by web-01 and web-02: ")
+    act.probe.assert_not_called()
+    act.mint.assert_not_called()
+    assert node.calls == []
+    result, _act, node = run_task(batch_vars('web-03', batch), id='web-03', unique_in_play=True,
+                                  option_names=ROLE_NAMES, token=HF_TOKEN)
+    assert result.get('failed') is not True and len(node.calls) == 1
+    assert keys.calls == [batch]  # once for the whole batch, not once per machine
+    # the next batch (serial) is compared with the machines of the batches before it
+    result, _act, node = run_task(batch_vars('web-04', ['web-04']), id='web-01', unique_in_play=True,
+                                  option_names=ROLE_NAMES, token=HF_TOKEN)
+    assert result['msg'].startswith("host_identity_host_id 'web-01' is used by web-01 and web-02 and web-04: ")
+    assert node.calls == [] and keys.calls == [batch, ['web-04']]
+
+
+def test_unique_in_play_needs_the_names_of_the_variables(tmp_path, monkeypatch):
+    monkeypatch.setattr(plugin, 'default_store_dir', lambda: str(tmp_path / 'store'))
+    monkeypatch.setattr(plugin, 'host_keys', PlayKeys({}))
+    result, act, node = run_task(batch_vars('web-01', ['web-01']), unique_in_play=True,
+                                 option_names={'id': 'host_identity_host_id'})
+    assert result['failed'] is True
+    assert result['msg'] == 'unique_in_play needs option_names to name the variables of appliance_url, account, id'
+    act.probe.assert_not_called()
+    assert node.calls == []
