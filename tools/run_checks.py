@@ -130,12 +130,6 @@ def run_step(step, build):
         return rc, handle.read(), seconds, usage.ru_utime + usage.ru_stime
 
 
-def long_step(step, steps):
-    """The step that gets a lane of its own: the integration session of the newest ansible-core."""
-    integration = [name for name in steps if name.startswith('ansible-test-integration-')]
-    return bool(integration) and step == max(integration, key=version_key)
-
-
 class Runner:
     """Runs the steps in two lanes (see the module's docstring) and keeps each step's row for the summary."""
 
@@ -175,7 +169,9 @@ class Runner:
                 return
 
     def run(self):
-        own = [step for step in self.steps if long_step(step, self.steps)]
+        # the lane of its own: the integration session of the newest ansible-core
+        integration = [step for step in self.steps if step.startswith('ansible-test-integration-')]
+        own = [max(integration, key=version_key)] if integration else []
         rest = [step for step in self.steps if step not in own]
         lanes = [threading.Thread(target=self.lane, args=(lane_steps,)) for lane_steps in (own, rest) if lane_steps]
         for thread in lanes:
@@ -196,7 +192,6 @@ def main():
     runner = Runner(steps, args.build)
     rows = runner.run()
     total = [sum(row[i] for row in rows) for i in (4, 5, 6)]
-    rc = 1 if runner.failed else 0
     width = max(len(step) for step in steps)
     header = ("step", "result", "seconds", "CPU s", "passed", "failed", "skipped")
     print("\n%-*s %-7s %9s %9s %7s %7s %7s" % ((width,) + header))
@@ -207,7 +202,7 @@ def main():
         print("not run after the failure: %s" % ", ".join(not_run))
     print("total time: %.1f s (CPU %.1f s)" % (time.monotonic() - started, sum(row[3] for row in rows)))
     print("%d passed, %d failed" % (total[0], total[1]) + (", %d skipped" % total[2] if total[2] else ""))
-    return 1 if rc != 0 else 0
+    return 1 if runner.failed else 0
 
 
 if __name__ == "__main__":

@@ -301,7 +301,8 @@ class ActionModule(ActionBase):
                                  % ', '.join(KEY_OPTIONS))
         host = task_vars['inventory_hostname']
         batch = list(task_vars.get('ansible_play_batch') or [])
-        batch.extend([host] if host not in batch else [])
+        if host not in batch:
+            batch.append(host)
         key = TokenStore.purpose_key('ids', self._task.get_play()._uuid, *[names[option] for option in KEY_OPTIONS])
         with store.lock():
             keys = store.read(key) or {}
