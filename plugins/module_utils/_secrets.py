@@ -104,6 +104,20 @@ def clean_module_secrets(module):
     """
     for value in clean_secrets(module.params, secret_options(module.argument_spec)):
         module.no_log_values.add(value)
+    for value in module.params.values():  # a URL refused for its password is still echoed in the invocation
+        for part in url_credentials(value):
+            module.no_log_values.add(part)
+
+
+def url_credentials(value):
+    """The C(user:password) of a URL with credentials, and the password alone, to be masked; () for anything else."""
+    if not isinstance(value, str) or '://' not in value:
+        return ()
+    netloc = value.split('://', 1)[1].split('/', 1)[0]
+    if '@' not in netloc:
+        return ()
+    userinfo = netloc.rsplit('@', 1)[0]
+    return tuple(part for part in (userinfo, userinfo.partition(':')[2]) if part)
 
 
 def spellings(value):

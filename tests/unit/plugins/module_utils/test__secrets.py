@@ -22,6 +22,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets im
     fingerprint,
     secret_options,
     spellings,
+    url_credentials,
 )
 
 SECRET = '1bcarsc2bqvsxt6cnd74xem8yf15gtma71vp23y315n0z201c1jza7'
@@ -93,3 +94,26 @@ def test_clean_module_secrets_registers_the_cleaned_values():
         no_log_values = {SECRET + '\n'}
     clean_module_secrets(Module)
     assert Module.params['token'] == SECRET and SECRET in Module.no_log_values
+
+
+def test_clean_module_secrets_masks_the_credentials_of_a_url():
+    # the module refuses such a URL, but its invocation (shown at -vvv) would still echo it
+    class Module:
+        argument_spec = {'appliance_url': {}, 'label': {}}
+        params = {'appliance_url': 'https://admin:%s@conjur.example.com/api' % SECRET, 'label': 'x'}
+        no_log_values = set()
+    clean_module_secrets(Module)
+    assert Module.no_log_values == {'admin:' + SECRET, SECRET}
+
+
+@pytest.mark.parametrize('value, parts', [
+    ('https://admin:pw0@host:8443/path@x', ('admin:pw0', 'pw0')),
+    ('https://token0@host', ('token0',)),
+    ('https://host/path@x', ()),
+    ('https://conjur.example.com', ()),
+    ('admin:pw0@host', ()),
+    (5, ()),
+    (None, ()),
+])
+def test_url_credentials(value, parts):
+    assert url_credentials(value) == parts
