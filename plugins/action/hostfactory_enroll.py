@@ -64,6 +64,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors imp
     rename_options,
 )
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import clean_secrets, secret_options
+from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._option_vars import options_from_vars
 from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._play_host_ids import (
     KEY_OPTIONS,
     host_keys,
@@ -84,6 +85,8 @@ NODE_OPTIONS = ('id', 'annotations', 'identity_file', 'mode', 'owner', 'group', 
                 'state')
 # Paths on the node: expanded there, by the module (and the probe), never on the controller.
 NODE_PATHS = ('identity_file', 'conf_file', 'cert_file', 'config_file')
+# Options that say how the task reads its options: given in the task itself, never read from a variable.
+FROM_TASK_ONLY = ('options_from_vars', 'option_names')
 # Sent instead of a token in check mode only, where hostfactory_host never sends a request with it.
 CHECK_MODE_TOKEN = 'check-mode-placeholder'
 PROBE_BOOTSTRAP = '''import sys, types
@@ -117,8 +120,19 @@ def argument_spec():
         shared_with=dict(type='list', elements='str', default=[], no_log=False),
         unique_in_play=dict(type='bool', default=False),
         option_names=dict(type='dict', no_log=False),
+        options_from_vars=dict(type='dict', no_log=False),
     )
     return spec
+
+
+def plain(args):
+    """C(args) as plain JSON types. ansible-core >= 2.19 tags values with their origin, and a deep copy of tagged
+    values (ArgumentSpecValidator copies its parameters) costs about a hundred times more: some 4 ms per machine.
+    Arguments that JSON cannot hold are left as they are, for the validation to report."""
+    try:
+        return json.loads(json.dumps(args))
+    except (TypeError, ValueError):
+        return args
 
 
 def check_shared(host_id, shared_with):
@@ -251,15 +265,20 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         del tmp
         spec = argument_spec()
+        names = self._task.args.get('option_names')
+        names = names if isinstance(names, dict) else None
+        try:
+            given = self.given_arguments(spec, names, task_vars)
+        except ParameterError as exc:
+            return rename_result(dict(result, failed=True, msg=str(exc)), names)
         validation = ArgumentSpecValidator(
             spec, mutually_exclusive=CONJUR_MUTUALLY_EXCLUSIVE,
             required_if=[('revoke_minted', False, ('id',))],
             required_together=[('login', 'api_key')],
-        ).validate(dict(self._task.args))
+        ).validate(given)
         if validation.error_messages:
             result.update(failed=True, msg=validation.errors.msg)
-            names = self._task.args.get('option_names')
-            return rename_result(result, names if isinstance(names, dict) else None)
+            return rename_result(result, names)
         args = validation.validated_parameters
         store = TokenStore(default_store_dir())
         try:
@@ -280,6 +299,21 @@ class ActionModule(ActionBase):
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return rename_result(result, args['option_names'])
+
+    def given_arguments(self, spec, names, task_vars):
+        """The task's arguments, with the options C(options_from_vars) reads from the variables C(option_names)
+        names (see plugin_utils/_option_vars)."""
+        args = dict(self._task.args)
+        modes = args.get('options_from_vars')
+        if not modes:
+            return plain(args)
+        if not isinstance(modes, dict):
+            raise ParameterError('options_from_vars must be a dict of option: as_is or unless_empty')
+        unknown = sorted(option for option in modes if option not in spec or option in FROM_TASK_ONLY)
+        if unknown:
+            raise ParameterError('options_from_vars: %s cannot be read from a variable' % ', '.join(unknown))
+        args.update(options_from_vars(self._templar, task_vars, modes, names, secret=secret_options(spec)))
+        return plain(args)
 
     def controller_file(self, path):
         """A controller-side path found the way Ansible finds C(src): in the C(files/) directories of the role and

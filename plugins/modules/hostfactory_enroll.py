@@ -184,6 +184,22 @@ options:
         for a role that passes its own variables as these options (the role
         P(hostfactory.enrollment.host_identity#role) maps V(token) to V(host_identity_token), and so on).
     type: dict
+  options_from_vars:
+    description:
+      - Options the task reads from variables itself, as a mapping of option name to how the variable gives it.
+        V(as_is) passes the variable's value as it is, V(unless_empty) passes nothing when the value is empty, null
+        or V(false). The variable of each option is the one O(option_names) names for it, templated for this machine
+        on the controller.
+      - For a role that passes many of its variables as options. Ansible compiles each Jinja expression of a task's
+        arguments again for every machine; a variable read here costs no compilation when it holds a plain value.
+        The role P(hostfactory.enrollment.host_identity#role) reads all its options this way.
+      - A value read from a variable takes the place of the option's value in the task (or in C(module_defaults));
+        an option whose variable is undefined, V(omit) or, with V(unless_empty), empty keeps that value or stays
+        unset, as an option written C({{ var | default(omit\) }}) or C({{ var | default(omit, true\) }}) would.
+      - An option that O(option_names) gives no variable, or O(option_names) and O(options_from_vars) themselves,
+        fail the task before anything is done. A variable that cannot be templated fails the task with a message
+        that names it (without the error's text for O(api_key) and O(token)).
+    type: dict
 notes:
   - Where each option is used. O(appliance_url), O(account), O(api_version) and the CA are resolved B(on the
     controller) (options, then the controller's environment variables; no configuration file is read there) and

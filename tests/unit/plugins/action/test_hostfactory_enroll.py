@@ -13,6 +13,8 @@ from unittest.mock import MagicMock
 import pytest
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
 
 from ansible_collections.hostfactory.enrollment.plugins.action import hostfactory_enroll as plugin
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_settings import LOGIN_OPTIONS
@@ -515,6 +517,84 @@ def test_bad_input_is_refused_before_any_probe_or_mint(tmp_path, monkeypatch, ta
     act.mint.assert_not_called()
     assert node.calls == []
     assert HF_TOKEN[:20] not in json.dumps(result) and ADMIN_KEY[:20] not in json.dumps(result)
+
+
+# -- options read from variables (options_from_vars) ----------------------------------------------------------------
+try:  # ansible-core >= 2.19 templates only strings trusted as templates (as variables files are)
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core < 2.19 templates every string
+    def trust_as_template(value):
+        return value
+
+VAR_NAMES = dict(appliance_url='r_url', account='r_account', id='r_id', host_factory='r_factory', login='r_login',
+                 api_key='r_api_key', token='r_token', owner='r_owner', api_version='r_version')
+VAR_MODES = dict(appliance_url='unless_empty', account='unless_empty', id='as_is', host_factory='unless_empty',
+                 login='unless_empty', api_key='unless_empty', token='as_is', owner='unless_empty',
+                 api_version='as_is')
+
+
+def run_from_vars(tmp_path, monkeypatch, variables, modes=None, **task_args):
+    """The task as the role has it: nothing but options_from_vars and option_names, with a real templar."""
+    monkeypatch.setattr(plugin, 'default_store_dir', lambda: str(tmp_path / 'store'))
+    task_vars = dict((name, trust_as_template(value) if isinstance(value, str) else value)
+                     for name, value in dict(dict(base='https://conjur.example.com', r_url='{{ base }}',
+                                                  r_account='myorg', r_id='web-01', r_factory='provisioning/hosts',
+                                                  r_login='admin', r_api_key=ADMIN_KEY, r_owner='',
+                                                  r_version=5), **variables).items())
+    task = MagicMock()
+    task.get_play.return_value._uuid = 'play-uuid'
+    task.check_mode = False
+    task.async_val = 0
+    task.args = dict(dict(options_from_vars=modes or VAR_MODES, option_names=VAR_NAMES), **task_args)
+    connection = MagicMock()
+    connection._shell.tmpdir = None
+    templar = Templar(loader=DataLoader(), variables=task_vars)
+    act = plugin.ActionModule(task, connection, MagicMock(), MagicMock(), templar, MagicMock())
+    act.probe = MagicMock(return_value=PARTIAL)
+    act.mint = MagicMock(side_effect=AssertionError('no mint expected'))
+    node = Node(enrolled=True)
+    act._execute_module = node
+    return act.run(task_vars=task_vars), act, node
+
+
+def test_options_from_vars_reach_the_node_as_task_options_would(tmp_path, monkeypatch):
+    result, _act, node = run_from_vars(tmp_path, monkeypatch, {})
+    assert result.get('failed') is not True, result
+    assert len(node.calls) == 1
+    sent = node.calls[0]
+    assert (sent['appliance_url'], sent['account'], sent['id'], sent['api_version']) == (URL, 'myorg', 'web-01', 5)
+    assert 'owner' not in sent  # empty, so unset: the module's default
+
+
+def test_options_from_vars_failures_name_the_variables_and_change_nothing(tmp_path, monkeypatch):
+    result, act, node = run_from_vars(tmp_path, monkeypatch, dict(r_token=''))
+    assert result['failed'] and result['msg'].startswith('r_token is set but empty'), result
+    result, act, node = run_from_vars(tmp_path, monkeypatch, dict(r_version='three'))
+    assert result['failed'] and 'r_version' in result['msg'] and 'api_version' not in result['msg'], result
+    result, act, node = run_from_vars(tmp_path, monkeypatch, dict(r_api_key='{{ no_such_variable }}'))
+    assert result == dict(failed=True, msg='r_api_key cannot be templated'), result
+    act.probe.assert_not_called()
+    assert node.calls == []
+
+
+def test_a_variable_takes_the_place_of_the_task_value_and_an_unset_one_keeps_it(tmp_path, monkeypatch):
+    # module_defaults (group/hostfactory.enrollment.conjur) reach the action as task arguments
+    result, _act, node = run_from_vars(tmp_path, monkeypatch, dict(r_url=''), appliance_url='https://from-defaults',
+                                       id='from-defaults')
+    assert result.get('failed') is not True, result
+    assert (node.calls[0]['appliance_url'], node.calls[0]['id']) == ('https://from-defaults', 'web-01')
+
+
+@pytest.mark.parametrize('modes, message', [
+    (dict(VAR_MODES, option_names='as_is'), 'options_from_vars: option_names cannot be read from a variable'),
+    (dict(VAR_MODES, no_such_option='as_is'), 'options_from_vars: no_such_option cannot be read from a variable'),
+    (dict(VAR_MODES, options_from_vars='as_is'), 'options_from_vars: options_from_vars cannot be read from a'),
+])
+def test_options_from_vars_refuses_a_bad_mapping(tmp_path, monkeypatch, modes, message):
+    result, act, node = run_from_vars(tmp_path, monkeypatch, {}, modes=modes)
+    assert result['failed'] and result['msg'].startswith(message), result
+    act.probe.assert_not_called()
+    assert node.calls == []
 
 
 # -- un-enrolling (state=absent) and the preflight ------------------------------------------------------------------
