@@ -17,6 +17,18 @@ from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.rackspace_fake import API_KEY, USERNAME
 
 
+@pytest.fixture(autouse=True)
+def on_the_node(monkeypatch):
+    """Modules run on the node. Once a test of the same process has imported controller code, ansible-core >= 2.19
+    sends module warnings to the controller's display instead of the module's result (module_utils._internal's
+    is_controller); ansible-test units forks a process per test, a plain pytest run does not."""
+    try:
+        from ansible.module_utils import _internal  # pylint: disable=import-outside-toplevel
+    except ImportError:  # ansible-core < 2.19: module warnings always go to the result
+        return
+    monkeypatch.setattr(_internal, 'is_controller', False)
+
+
 @pytest.fixture
 def patch_ansible_module(request):
     """Use with C(@pytest.mark.parametrize('patch_ansible_module', [{...module args...}], indirect=True))."""
