@@ -18,7 +18,9 @@ directories (logs, junit files, everything ansible-test left under tests/output)
 
 What reaches a managed node is checked too, not only what is printed. ``--node-payloads DIR`` names a directory of
 remote files kept by Ansible (``ANSIBLE_KEEP_REMOTE_FILES=1`` with ``remote_tmp`` in DIR): every AnsiballZ payload
-of a module of this collection that runs on the node (all but the credential modules, which run where the
+of a module of this collection that runs on the node, and every document of the lean run of hostfactory_host
+(``hostfactory_host_node_run.json``: sources, arguments and token, which hostfactory_enroll sends instead of the
+module's payload) (all but the credential modules, which run where the
 controller's credentials are: CONTROLLER_MODULES) is scanned, arguments and unpacked code, for the secrets that must
 never reach a node: the controller's credentials (CONTROLLER_KINDS: the seeded users' API keys and passwords, the
 Rackspace API key, password and auth tokens, and the access tokens of users). A host factory token, a host's own API
@@ -73,6 +75,9 @@ CONTROLLER_MODULES = ('hostfactory_token', 'hostfactory_token_info', 'agent_toke
 # Kinds of /_mock/secrets that are credentials of the controller (access_tokens: those of users, see is_controller).
 CONTROLLER_KINDS = ('seeded', 'auth_tokens')
 MODULE_FQN = re.compile(rb'ansible_collections\.hostfactory\.enrollment\.plugins\.modules\.(\w+)')
+# The document of the lean run of hostfactory_host (plugin_utils/_node_code.RUN_FILE), kept like a module's payload.
+LEAN_RUN_FILE = 'hostfactory_host_node_run.json'
+LEAN_RUN = 'hostfactory_host (lean run)'
 
 
 def fingerprint(secret):
@@ -330,14 +335,15 @@ def check_node_payloads(controller, directories):
     leaks, kept, modules, archives = [], 0, {}, {}
     for path in files_to_scan(directories, ()):
         name = os.path.basename(path)
-        if not (name.startswith('AnsiballZ_') and name.endswith('.py')):
+        lean = name == LEAN_RUN_FILE
+        if not lean and not (name.startswith('AnsiballZ_') and name.endswith('.py')):
             continue
         kept += 1
         data = read(path, leaks)
         if data is None:
             continue
         match = MODULE_FQN.search(data)
-        module = match.group(1).decode('ascii') if match else None
+        module = LEAN_RUN if lean else match.group(1).decode('ascii') if match else None
         if module is None or module in CONTROLLER_MODULES:
             continue
         modules[module] = modules.get(module, 0) + 1
@@ -472,11 +478,21 @@ def _node_cases():
          'hostfactory_host'),
         ("a host factory token, a host's key and access token, an agent token: they belong on the node",
          ansiballz(host, node_secrets), None, 'hostfactory_host'),
+        ('a user API key in the arguments of the lean run of hostfactory_host on a node',
+         lean_document(dict(id='web', login='admin', api_key=user_key)), ('seeded', 'plain'), LEAN_RUN),
+        ('a host factory token in the document of the lean run: it belongs on the node',
+         lean_document(dict(id='web'), node_secrets['host_factory_token']), None, LEAN_RUN),
         ('the credentials of a module that runs on the controller by design',
          ansiballz(minting, dict(login='admin', api_key=user_key)), None, 'hostfactory_token'),
         ('a task of the tests themselves (ansible.builtin) on localhost',
          ansiballz('ansible.modules.copy', dict(content=user_key)), None, 'copy'),
     ]
+
+
+def lean_document(args, token=None):
+    """A kept document of the lean run, shaped like plugin_utils/_node_code.run_document's."""
+    return json.dumps(dict(sources=[['_errors', '# code\n']], args=args, token=token, check_mode=False,
+                           diff=False)).encode('ascii')
 
 
 def gzip_compress(data):
@@ -500,7 +516,8 @@ def self_test(out=sys.stdout):
                 node_dirs, path = (), os.path.join(scratch, 'case-%02d.log' % number)
             else:  # a payload kept on a node, in the layout of remote_tmp
                 node_dirs = (os.path.join(scratch, 'node-%02d' % number),)
-                path = os.path.join(node_dirs[0], 'ansible-tmp-1-2-3', 'AnsiballZ_%s.py' % module)
+                path = os.path.join(node_dirs[0], 'ansible-tmp-1-2-3',
+                                    LEAN_RUN_FILE if module == LEAN_RUN else 'AnsiballZ_%s.py' % module)
                 os.makedirs(os.path.dirname(path))
             with open(path, 'wb') as handle:
                 handle.write(content)

@@ -12,6 +12,9 @@ An adapter: every decision is made by module_utils. Per host:
 2. Otherwise the module runs once, with a token when the host needs one. Without a pre-minted token, one is minted
    on the controller - at most one per run of ansible-playbook, shared by all hosts through
    plugin_utils/_token_store - and hosts that come after it get the token straight away, without a probe.
+   Where the connection carries standard input, the module's enrollment runs without a module (the lean run,
+   module_utils/_node_run: the same code, its standard-library sources and the token on standard input); the module
+   itself runs where it cannot (a become method Ansible would not pipeline, a symbolic mode, no POSIX shell).
 
 With C(revoke_minted=true) it revokes, on the controller, the tokens minted during this run that no host uses any
 more (the last host that lets go of a token revokes it when a revocation was asked for meanwhile: see
@@ -25,16 +28,11 @@ controller's credentials are proved once per run first (a login and one read of 
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import functools
-import importlib
-import inspect
 import json
 import os
-import shlex
-import zlib
 
+from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
@@ -51,7 +49,6 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_set
     LOGIN_OPTIONS,
     ConjurConnection,
 )
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._enroll_probe import SOURCES
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._enrollment import EnrollmentError
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._enrollment_exec import (
     annotation_values,
@@ -63,7 +60,15 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._errors imp
     fail_result,
     rename_options,
 )
-from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import clean_secrets, secret_options
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._files import numeric_mode
+from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import Redactor, clean_secrets, secret_options
+from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._node_code import (
+    RUN_FILE,
+    probe_command,
+    run_command,
+    run_document,
+    run_outcome,
+)
 from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._option_vars import options_from_vars
 from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._play_host_ids import (
     KEY_OPTIONS,
@@ -78,7 +83,6 @@ from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._token_stor
 )
 
 MODULE = 'hostfactory.enrollment.hostfactory_host'
-MODULE_UTILS = 'ansible_collections.hostfactory.enrollment.plugins.module_utils.'
 # What the module receives besides the connection settings resolved on the controller.
 NODE_OPTIONS = ('id', 'annotations', 'identity_file', 'mode', 'owner', 'group', 'conf_file', 'cert_file', 'rotate',
                 'verify', 'validate_certs', 'use_proxy', 'timeout', 'retries', 'config_file', 'lock_timeout',
@@ -89,17 +93,6 @@ NODE_PATHS = ('identity_file', 'conf_file', 'cert_file', 'config_file')
 FROM_TASK_ONLY = ('options_from_vars', 'option_names')
 # Sent instead of a token in check mode only, where hostfactory_host never sends a request with it.
 CHECK_MODE_TOKEN = 'check-mode-placeholder'
-PROBE_BOOTSTRAP = '''import sys, types
-package = types.ModuleType('_hfenroll')
-package.__path__ = []
-sys.modules['_hfenroll'] = package
-for name, source in SOURCES:
-    module = types.ModuleType('_hfenroll.' + name)
-    module.__package__ = '_hfenroll'
-    sys.modules[module.__name__] = module
-    exec(compile(source, name + '.py', 'exec'), module.__dict__)
-module.main(ARGS)
-'''
 
 
 def argument_spec():
@@ -218,22 +211,6 @@ def merge_results(first, second):
     return result
 
 
-@functools.lru_cache(maxsize=1)
-def probe_sources():
-    return tuple((name, inspect.getsource(importlib.import_module(MODULE_UTILS + name))) for name in SOURCES)
-
-
-def probe_command(interpreter, node_args):
-    """A shell command that runs the probe with C(interpreter); standard library only, no file is written.
-
-    C(node_args) must not hold a secret: the command line is visible on the node and in C(-vvvv) output.
-    """
-    script = 'SOURCES = %r\nARGS = %r\n%s' % (probe_sources(), json.dumps(node_args), PROBE_BOOTSTRAP)
-    blob = base64.b64encode(zlib.compress(script.encode('utf-8'), 9)).decode('ascii')
-    loader = "import base64,zlib;exec(zlib.decompress(base64.b64decode('%s')))" % blob
-    return ' '.join([interpreter, '-I', '-S', '-c', shlex.quote(loader)])
-
-
 def privilege_warnings(connection, document):
     """A warning when the host factory does not show the controller's login holding execute (to mint) and update
     (to revoke); none when the login is unknown (an access token file) or the API shows no permissions (v4)."""
@@ -260,6 +237,7 @@ class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _supports_check_mode = True
     _supports_async = False
+    _node_python = False  # not looked up yet
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
@@ -416,18 +394,23 @@ class ActionModule(ActionBase):
         return {'done': not result.get('changed'), 'unenroll': bool(result.get('unenrolled')),
                 'login': result.get('login'), 'warnings': result.pop('warnings', None) or [], 'result': result}
 
+    def node_python(self, task_vars):
+        """The node's Python as the module would run it (interpreter discovery included), or None when the node has
+        no POSIX shell or the interpreter is unknown: then only a module can run there."""
+        if self._node_python is False:
+            python = None
+            if getattr(self._connection._shell, 'SHELL_FAMILY', None) == 'sh':
+                python = module_shebang(self._configure_module('ansible.builtin.ping', {}, task_vars)) or None
+            self._node_python = python
+        return self._node_python
+
     def probe(self, module_args, task_vars):
         """The planner's verdict on the node (see module_utils/_enroll_probe); None when it cannot run or tell."""
-        if getattr(self._connection._shell, 'SHELL_FAMILY', None) != 'sh':
-            return None
-        interpreter = module_shebang(self._configure_module('ansible.builtin.ping', {}, task_vars))
+        interpreter = self.node_python(task_vars)
         if not interpreter:
             return None
-        command = probe_command(interpreter, module_args)
-        environment = self._compute_environment_string()
-        if environment:
-            command = '%s %s' % (environment, command)
-        res = self._low_level_execute_command(command, sudoable=True)
+        res = self._low_level_execute_command(self.with_environment(probe_command(interpreter, module_args)),
+                                              sudoable=True)
         try:
             verdict = json.loads(res['stdout'].strip().splitlines()[-1])
         except (ValueError, IndexError, AttributeError):
@@ -436,9 +419,56 @@ class ActionModule(ActionBase):
             return None  # the module runs and reports the problem properly
         return verdict
 
+    def with_environment(self, command):
+        """C(command) with the task's C(environment), as a module would run."""
+        environment = self._compute_environment_string()
+        return '%s %s' % (environment, command) if environment else command
+
     def run_module(self, module_args, token, task_vars):
+        """Run M(hostfactory.enrollment.hostfactory_host) on the node: the lean run when it can (see L(lean_run)),
+        else the module itself."""
+        result = self.lean_run(module_args, token, task_vars)
+        if result is not None:
+            return result
         module_args = dict(module_args, host_factory_token=token) if token else module_args
         return self._execute_module(module_name=MODULE, module_args=module_args, task_vars=task_vars)
+
+    def lean_run_possible(self, module_args):
+        """Whether the lean run can take the token on standard input: the connection must carry input, and a become
+        method only where Ansible itself would pipeline a module (a password prompt or requiretty may need the
+        input); a symbolic mode needs AnsibleModule."""
+        connection = self._connection
+        if not getattr(connection, 'has_pipelining', False) or numeric_mode(module_args.get('mode')) is None:
+            return False
+        return not connection.become or self._is_pipelining_enabled('new')
+
+    def lean_run(self, module_args, token, task_vars):
+        """The enrollment of the module, run without a module (see module_utils/_node_run): standard-library sources
+        and one JSON document on standard input, with the token. None when it cannot run or did not start (then
+        nothing was done on the node and the module runs instead). A run that started but gave no result is a
+        failure: it may have created the host, so nothing is tried again."""
+        interpreter = self.node_python(task_vars) if self.lean_run_possible(module_args) else None
+        if not interpreter:
+            return None
+        document = run_document(module_args, token, self._task.check_mode, self._task.diff)
+        if C.DEFAULT_KEEP_REMOTE_FILES:  # as for a module: what the node received stays in remote_tmp
+            path = self._connection._shell.join_path(self._connection._shell.tmpdir or self._make_tmp_path(), RUN_FILE)
+            self._transfer_data(path, document)
+            command, document = run_command(interpreter, path), None
+        else:
+            command = run_command(interpreter)
+        res = self._low_level_execute_command(self.with_environment(command), sudoable=True, in_data=document)
+        started, result = run_outcome(res.get('stdout'))
+        if result is not None and 'unavailable' not in result:
+            if self._discovered_interpreter_key:
+                result['ansible_facts'] = {self._discovered_interpreter_key: self._discovered_interpreter}
+            return result
+        if not started:
+            return None
+        redact = Redactor([token] if token else [])
+        return dict(failed=True, rc=res.get('rc'), module_stderr=redact(res.get('stderr') or ''),
+                    msg='the enrollment ended on the machine without a result (rc=%s); it may have created the host: '
+                        'see module_stderr, then run again' % res.get('rc'))
 
     def run_holding(self, store, key, args, module_args, task_vars, mint):
         """Run the module with the run's token, held (never revoked) until the module is done; with C(mint), mint

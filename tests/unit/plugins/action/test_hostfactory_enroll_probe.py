@@ -26,6 +26,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils import _enr
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_files import normalize_pem, render_conf
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._netrc import render_entry
 from ansible_collections.hostfactory.enrollment.plugins.modules import hostfactory_host
+from ansible_collections.hostfactory.enrollment.plugins.plugin_utils import _node_code as node_code
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.bounded_call import bounded
 from ansible_collections.hostfactory.enrollment.tests.unit.plugins.module_utils.enrollment_node import (
     API_KEY,
@@ -74,7 +75,7 @@ def shipped_probe(args, env=None):
     return json.loads(proc.stdout)
 
 
-def module_check_mode(capfd, args, env=None):
+def module_check_mode(capfd, args, env=None, diff=False):
     """What the module decides for C(args) in check mode, without a token; its warnings in C(warnings).
 
     The warnings are recorded from AnsibleModule.warn: in a process that loaded controller code (the action plugin)
@@ -85,7 +86,7 @@ def module_check_mode(capfd, args, env=None):
         for name, value in (env or {}).items():
             patcher.setenv(name, value)
         patcher.setattr(basic.AnsibleModule, 'warn', lambda self, warning: warnings.append(warning))
-        with patch_module_args(dict(args, _ansible_check_mode=True, _ansible_diff=False)):
+        with patch_module_args(dict(args, _ansible_check_mode=True, _ansible_diff=diff)):
             with pytest.raises(SystemExit):
                 hostfactory_host.main()
     out, _err = capfd.readouterr()
@@ -297,3 +298,38 @@ def test_probe_and_module_agree_on_un_enrollment(node, capfd, state):
     assert verdict['needs_token'] is False and not module['needs_token']
     assert verdict['unenroll'] == module['unenrolled'] and verdict['login'] == module['login']
     assert verdict['done'] is not module['changed'] or state == 'relative identity path'
+
+
+# -- the lean run as shipped agrees with the module on every node state ---------------------------------------------
+CHECK_MODE_TOKEN = '3zc1w0r5mqv7x5z1hbk2e8s2ts4qdyp3kz90b4c5fh2q8r1an6x'
+# verify sends a request (checked in-process, with a client stand-in, in tests/unit/plugins/module_utils/test__node_run)
+LEAN_STATES = [state for state in STATES if 'verify' not in state]
+
+
+def shipped_lean_run(args, token, env=None):
+    """Run the lean run the way the node does: the action plugin's shell command, the document on standard input,
+    in the current directory (where the module runs too)."""
+    proc = subprocess.run(['/bin/sh', '-c', node_code.run_command(sys.executable)], capture_output=True, check=False,
+                          input=node_code.run_document(args, token, True, True),
+                          env=dict({'PATH': '/usr/bin:/bin'}, **(env or {})), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert API_KEY not in proc.stdout.decode() and (token or API_KEY) not in proc.stdout.decode()
+    return node_code.run_outcome(proc.stdout.decode())
+
+
+@pytest.mark.parametrize('state', LEAN_STATES)
+@pytest.mark.parametrize('token', [None, CHECK_MODE_TOKEN], ids=['without a token', 'with a token'])
+def test_shipped_lean_run_and_module_agree(node, capfd, monkeypatch, state, token):
+    tmp, paths, args = node
+    monkeypatch.chdir(str(tmp))  # a relative identity_file is found in the same place by both
+    args, env = mutate(state, tmp, paths, args)
+    started, result = shipped_lean_run(args, token, env)
+    if state == 'symbolic mode':
+        assert not started and 'symbolic mode' in result['unavailable']
+        return
+    module_args = dict(args, host_factory_token=token) if token else args
+    expected = bounded(module_check_mode, capfd, module_args, env, diff=True)
+    if not expected['warnings']:
+        del expected['warnings']
+    expected.pop('invocation', None)
+    assert started and result == expected
