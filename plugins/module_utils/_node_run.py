@@ -101,6 +101,24 @@ def node_params(args, token=None):
     return params
 
 
+def usable_cwd():
+    """Leave a working directory this user cannot read (after C(become), the home of the user before), for C($HOME)
+    or else the temporary directory, as AnsibleModule does: relative paths then mean the same for both."""
+    try:
+        if os.access(os.getcwd(), os.F_OK | os.R_OK):
+            return
+    except OSError:
+        pass
+    import tempfile  # pylint: disable=import-outside-toplevel  # rarely needed
+    for directory in (os.path.expandvars('$HOME'), tempfile.gettempdir()):
+        try:
+            if os.access(directory, os.F_OK | os.R_OK):
+                os.chdir(directory)
+                return
+        except OSError:
+            pass
+
+
 def run(document, out=None):
     """Run the enrollment C(document) asks for; return the result (masked), or C({unavailable: reason}) when only
     the module can do it. Writes L(STARTED) to C(out) before anything is done."""
@@ -111,6 +129,7 @@ def run(document, out=None):
         return {'unavailable': str(exc)}
     # the token is masked whatever happens next, before anything could quote it
     module.no_log_values.update(value for value in (document.get('token'),) if value)
+    usable_cwd()
     if out is not None:
         out.write(STARTED + '\n')
         out.flush()

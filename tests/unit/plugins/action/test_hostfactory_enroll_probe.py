@@ -12,6 +12,7 @@ and then it gives the module's own result; it says "needs a token" exactly when 
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -23,6 +24,7 @@ from ansible.module_utils import basic
 
 from ansible_collections.hostfactory.enrollment.plugins.action import hostfactory_enroll as action
 from ansible_collections.hostfactory.enrollment.plugins.module_utils import _enrollment_exec
+from ansible_collections.hostfactory.enrollment.plugins.module_utils import _node_run as node_run
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._conjur_files import normalize_pem, render_conf
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._netrc import render_entry
 from ansible_collections.hostfactory.enrollment.plugins.modules import hostfactory_host
@@ -300,10 +302,18 @@ def test_probe_and_module_agree_on_un_enrollment(node, capfd, state):
     assert verdict['done'] is not module['changed'] or state == 'relative identity path'
 
 
-# -- the lean run as shipped agrees with the module on every node state ---------------------------------------------
+# -- the lean run agrees with the module on every node state; the shipped one is the same run ---------------------
 CHECK_MODE_TOKEN = '3zc1w0r5mqv7x5z1hbk2e8s2ts4qdyp3kz90b4c5fh2q8r1an6x'
-# verify sends a request (checked in-process, with a client stand-in, in tests/unit/plugins/module_utils/test__node_run)
-LEAN_STATES = [state for state in STATES if 'verify' not in state]
+
+
+def lean_run(args, token, env=None):
+    """The lean run in this process (the client stand-in of the module applies): (started, result)."""
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as patcher:
+        for name, value in (env or {}).items():
+            patcher.setenv(name, value)
+        result = node_run.run(dict(args=args, token=token, check_mode=True, diff=True), out)
+    return out.getvalue() == node_run.STARTED + '\n', result
 
 
 def shipped_lean_run(args, token, env=None):
@@ -317,13 +327,14 @@ def shipped_lean_run(args, token, env=None):
     return node_code.run_outcome(proc.stdout.decode())
 
 
-@pytest.mark.parametrize('state', LEAN_STATES)
+@pytest.mark.parametrize('state', STATES)
 @pytest.mark.parametrize('token', [None, CHECK_MODE_TOKEN], ids=['without a token', 'with a token'])
-def test_shipped_lean_run_and_module_agree(node, capfd, monkeypatch, state, token):
+def test_lean_run_and_module_agree(node, capfd, monkeypatch, state, token):
     tmp, paths, args = node
     monkeypatch.chdir(str(tmp))  # a relative identity_file is found in the same place by both
     args, env = mutate(state, tmp, paths, args)
-    started, result = shipped_lean_run(args, token, env)
+    started, result = bounded(lean_run, args, token, env)  # a FIFO must not block it
+    lean_calls, NoRequests.calls = NoRequests.calls, []
     if state == 'symbolic mode':
         assert not started and 'symbolic mode' in result['unavailable']
         return
@@ -333,3 +344,19 @@ def test_shipped_lean_run_and_module_agree(node, capfd, monkeypatch, state, toke
         del expected['warnings']
     expected.pop('invocation', None)
     assert started and result == expected
+    assert lean_calls == NoRequests.calls
+    assert API_KEY not in json.dumps(result) and (token or API_KEY) not in json.dumps(result)
+
+
+# A sample of the states: what the shipped run adds is its packaging (sources, loader, standard input), not a
+# decision; no state sends a request.
+SHIPPED_STATES = ['in place', 'missing identity', 'stale conf', 'CA from the node environment', 'identity is a FIFO',
+                  'symbolic mode']
+
+
+@pytest.mark.parametrize('state', SHIPPED_STATES)
+def test_shipped_lean_run_is_the_lean_run(node, monkeypatch, state):
+    tmp, paths, args = node
+    monkeypatch.chdir(str(tmp))
+    args, env = mutate(state, tmp, paths, args)
+    assert shipped_lean_run(args, CHECK_MODE_TOKEN, env) == bounded(lean_run, args, CHECK_MODE_TOKEN, env)

@@ -211,3 +211,24 @@ def test_masked_reaches_keys_values_and_nested_lists():
     redact = Redactor(['s3cr3t-value'])
     value = {'a s3cr3t-value': ['x s3cr3t-value', {'k': 's3cr3t-value'}, 5, None, True]}
     assert _node_run.masked(value, redact) == {'a ********': ['x ********', {'k': '********'}, 5, None, True]}
+
+
+def test_a_working_directory_it_cannot_read_is_left_for_home_as_ansiblemodule_does(tmp_path, monkeypatch):
+    home = tmp_path / 'home'
+    home.mkdir()
+    monkeypatch.chdir(str(tmp_path))  # restored after the test
+    monkeypatch.setenv('HOME', str(home))
+    real_getcwd = os.getcwd
+
+    def deleted():
+        raise FileNotFoundError('the working directory was removed')
+
+    monkeypatch.setattr(os, 'getcwd', deleted)
+    _node_run.usable_cwd()
+    assert real_getcwd() == str(home)
+
+
+def test_a_readable_working_directory_is_kept(tmp_path, monkeypatch):
+    monkeypatch.chdir(str(tmp_path))
+    _node_run.usable_cwd()
+    assert os.getcwd() == str(tmp_path)
