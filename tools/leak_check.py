@@ -342,7 +342,7 @@ def check_node_payloads(controller, directories):
         data = read(path, leaks)
         if data is None:
             continue
-        match = MODULE_FQN.search(data)
+        match = None if lean else MODULE_FQN.search(data)
         module = LEAN_RUN if lean else match.group(1).decode('ascii') if match else None
         if module is None or module in CONTROLLER_MODULES:
             continue

@@ -64,6 +64,7 @@ from ansible_collections.hostfactory.enrollment.plugins.module_utils._files impo
 from ansible_collections.hostfactory.enrollment.plugins.module_utils._secrets import Redactor, clean_secrets, secret_options
 from ansible_collections.hostfactory.enrollment.plugins.plugin_utils._node_code import (
     RUN_FILE,
+    last_json,
     probe_command,
     run_command,
     run_document,
@@ -411,11 +412,8 @@ class ActionModule(ActionBase):
             return None
         res = self._low_level_execute_command(self.with_environment(probe_command(interpreter, module_args)),
                                               sudoable=True)
-        try:
-            verdict = json.loads(res['stdout'].strip().splitlines()[-1])
-        except (ValueError, IndexError, AttributeError):
-            return None
-        if res['rc'] != 0 or not isinstance(verdict, dict) or 'done' not in verdict:
+        verdict = last_json(res.get('stdout'))
+        if res['rc'] != 0 or verdict is None or 'done' not in verdict:
             return None  # the module runs and reports the problem properly
         return verdict
 
@@ -465,8 +463,7 @@ class ActionModule(ActionBase):
             return result
         if not started:
             return None
-        redact = Redactor([token] if token else [])
-        return dict(failed=True, rc=res.get('rc'), module_stderr=redact(res.get('stderr') or ''),
+        return dict(failed=True, rc=res.get('rc'), module_stderr=Redactor([token])(res.get('stderr') or ''),
                     msg='the enrollment ended on the machine without a result (rc=%s); it may have created the host: '
                         'see module_stderr, then run again' % res.get('rc'))
 

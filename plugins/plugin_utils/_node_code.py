@@ -80,13 +80,19 @@ def run_document(node_args, token, check_mode, diff):
     return json.dumps(document).encode('ascii')
 
 
+def last_json(stdout):
+    """The JSON object on the last line of C(stdout) (what the probe and the lean run print last), or None."""
+    lines = (stdout or '').strip().splitlines()
+    try:
+        value = json.loads(lines[-1])
+    except (ValueError, IndexError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def run_outcome(stdout):
     """(started, result) from the lean run's output: whether it got as far as L(_node_run.STARTED), and its result
     (a dict) or None when it printed none."""
-    lines = (stdout or '').strip().splitlines()
-    started = _node_run.STARTED in (line.strip() for line in lines)
-    try:
-        result = json.loads(lines[-1])
-    except (ValueError, IndexError):
-        return started, None
-    return started, result if isinstance(result, dict) and result != json.loads(_node_run.STARTED) else None
+    started = _node_run.STARTED in (line.strip() for line in (stdout or '').splitlines())
+    result = last_json(stdout)
+    return started, None if result == json.loads(_node_run.STARTED) else result

@@ -46,3 +46,10 @@ def test_run_outcome_reads_the_last_line_and_whether_the_run_started():
     assert _node_code.run_outcome('{"unavailable": "x"}\n') == (False, {'unavailable': 'x'})
     assert _node_code.run_outcome('noise\n[1, 2]\n') == (False, None)
     assert _node_code.run_outcome(started + '\nTraceback (most recent call last):\n') == (True, None)
+
+
+def test_last_json_is_the_object_on_the_last_line_only():
+    assert _node_code.last_json('warming up\n{"done": true}\n') == {'done': True}
+    assert _node_code.last_json('{"done": true}\nTraceback (most recent call last):\n') is None
+    assert _node_code.last_json('[1, 2]\n') is None
+    assert _node_code.last_json('') is None and _node_code.last_json(None) is None
