@@ -18,14 +18,14 @@ directories (logs, junit files, everything ansible-test left under tests/output)
 
 What reaches a managed node is checked too, not only what is printed. ``--node-payloads DIR`` names a directory of
 remote files kept by Ansible (``ANSIBLE_KEEP_REMOTE_FILES=1`` with ``remote_tmp`` in DIR): every AnsiballZ payload
-of a module of this collection that runs on the node, and every document of the lean run of hostfactory_host
+of a module of this collection that runs on the node (all but the credential modules, which run where the
+controller's credentials are: CONTROLLER_MODULES), and every document of the lean run of hostfactory_host
 (``hostfactory_host_node_run.json``: sources, arguments and token, which hostfactory_enroll sends instead of the
-module's payload) (all but the credential modules, which run where the
-controller's credentials are: CONTROLLER_MODULES) is scanned, arguments and unpacked code, for the secrets that must
-never reach a node: the controller's credentials (CONTROLLER_KINDS: the seeded users' API keys and passwords, the
-Rackspace API key, password and auth tokens, and the access tokens of users). A host factory token, a host's own API
-key and access token, and an agent token legitimately reach their node. Payloads of other modules (ansible.builtin
-tasks of the tests themselves, on localhost) are not node work of this collection and are not scanned.
+module's payload), is scanned, arguments and unpacked code, for the secrets that must never reach a node: the
+controller's credentials (CONTROLLER_KINDS: the seeded users' API keys and passwords, the Rackspace API key,
+password and auth tokens, and the access tokens of users). A host factory token, a host's own API key and access
+token, and an agent token legitimately reach their node. Payloads of other modules (ansible.builtin tasks of the
+tests themselves, on localhost) are not node work of this collection and are not scanned.
 
 Prints one line per leak with the location (file and line), the secret's kind, the form it was found in and a
 short SHA-256 fingerprint -- never the secret -- and a one-line summary::
